@@ -1,0 +1,193 @@
+"""The send ledger: every channel attempt, and so every message really sent.
+
+One SQLite file, because the question a learner asks ("was the email sent
+twice?") must be answered across everything that touched the order: retries
+inside one process today, several worker processes when a server is used.
+SQLite in WAL mode lets any number of processes append to the same file.
+
+Three tables:
+- ``attempts``: one row per channel attempt (start, end, outcome, process id);
+  an attempt whose outcome is ``sent`` is a message the customer received.
+- ``lines``: what the channel printed during the attempt, so a run's output is
+  shown with that run and not in whichever notebook cell happens to be running.
+- ``faults``: the failures and delays injected into an order, read by whichever
+  process runs the channel.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab.tables import html_table
+
+CHANNELS = ("email", "sms", "slack", "push")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    pid INTEGER NOT NULL,
+    started REAL NOT NULL,
+    ended REAL,
+    outcome TEXT NOT NULL DEFAULT 'running',
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_order ON attempts(order_id);
+CREATE TABLE IF NOT EXISTS lines (
+    order_id TEXT NOT NULL,
+    t REAL NOT NULL,
+    channel TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS lines_order ON lines(order_id);
+CREATE TABLE IF NOT EXISTS faults (
+    order_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    fail_first INTEGER NOT NULL,
+    extra_ms INTEGER NOT NULL,
+    PRIMARY KEY (order_id, channel)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One execution of one channel function, as the ledger saw it."""
+
+    order_id: str
+    channel: str
+    attempt: int
+    pid: int
+    started: float
+    ended: float | None
+    outcome: str  # running | sent | failed
+    error: str | None
+
+    @property
+    def duration_ms(self) -> int | None:
+        return None if self.ended is None else round((self.ended - self.started) * 1000)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What to inject into one channel of one order.
+
+    ``fail_first``: the first N attempts raise before the provider is called
+    (nothing is sent), as an unavailable provider would. ``extra_ms``: added
+    latency on every attempt.
+    """
+
+    fail_first: int = 0
+    extra_ms: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.fail_first, int) or isinstance(self.fail_first, bool) or not 0 <= self.fail_first <= 3:
+            msg = f"fail_first must be a whole number from 0 to 3 (each retry waits longer: 2 s, 4 s, 8 s), got {self.fail_first!r}"
+            raise ValueError(msg)
+        if not isinstance(self.extra_ms, int) or isinstance(self.extra_ms, bool) or not 0 <= self.extra_ms <= 5000:
+            msg = f"extra_ms must be a whole number of milliseconds from 0 to 5000, got {self.extra_ms!r}"
+            raise ValueError(msg)
+
+
+class Ledger:
+    """The SQLite send ledger at ``path`` (created on first use)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        db = self._db()
+        db.execute("PRAGMA journal_mode=WAL")
+        with db:
+            db.executescript(_SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        """One connection per thread: opening one per write costs milliseconds on the critical path."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite3.connect(self.path, timeout=30)
+            db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    def _write(self, sql: str, params: tuple) -> int:
+        db = self._db()
+        with db:
+            return db.execute(sql, params).lastrowid or 0
+
+    def _read(self, sql: str, params: tuple) -> list[tuple]:
+        return self._db().execute(sql, params).fetchall()
+
+    # -- written by the observing registry, in whichever process runs a channel
+
+    def begin(self, order_id: str, channel: str, attempt: int) -> int:
+        return self._write(
+            "INSERT INTO attempts (order_id, channel, attempt, pid, started) VALUES (?, ?, ?, ?, ?)",
+            (order_id, channel, attempt, os.getpid(), time.time()),
+        )
+
+    def end(self, row: int, outcome: str, error: str | None, lines: list[tuple[float, str]]) -> None:
+        """Close an attempt and file what the channel printed, in one transaction."""
+        ended = time.time()
+        db = self._db()
+        with db:
+            db.execute("UPDATE attempts SET ended = ?, outcome = ?, error = ? WHERE id = ?", (ended, outcome, error, row))
+            db.executemany(
+                "INSERT INTO lines SELECT order_id, ?, channel, ? FROM attempts WHERE id = ?",
+                [(t, text, row) for t, text in lines],
+            )
+
+    def set_faults(self, order_id: str, faults: dict[str, Fault]) -> None:
+        db = self._db()
+        with db:
+            db.executemany(
+                "INSERT OR REPLACE INTO faults VALUES (?, ?, ?, ?)",
+                [(order_id, channel, f.fail_first, f.extra_ms) for channel, f in faults.items()],
+            )
+
+    def fault(self, order_id: str, channel: str) -> Fault:
+        rows = self._read("SELECT fail_first, extra_ms FROM faults WHERE order_id = ? AND channel = ?", (order_id, channel))
+        return Fault(*rows[0]) if rows else Fault()
+
+    # -- read by the lessons
+
+    def attempts(self, order_id: str) -> list[Attempt]:
+        rows = self._read(
+            "SELECT order_id, channel, attempt, pid, started, ended, outcome, error FROM attempts WHERE order_id = ? ORDER BY started",
+            (order_id,),
+        )
+        return [Attempt(*row) for row in rows]
+
+    def lines(self, order_id: str) -> list[str]:
+        return [text for (text,) in self._read("SELECT text FROM lines WHERE order_id = ? ORDER BY t", (order_id,))]
+
+    def sends(self, order_id: str) -> dict[str, int]:
+        """How many times each channel's message really reached the customer."""
+        counts = dict.fromkeys(CHANNELS, 0)
+        for channel, n in self._read("SELECT channel, COUNT(*) FROM attempts WHERE order_id = ? AND outcome = 'sent' GROUP BY channel", (order_id,)):
+            counts[channel] = n
+        return counts
+
+    def table(self, order_id: str) -> str:
+        """The ledger of one order as a small HTML table: attempts, failures, sends."""
+        attempts = self.attempts(order_id)
+        rows = []
+        for channel in CHANNELS:
+            mine = [a for a in attempts if a.channel == channel]
+            sent = sum(a.outcome == "sent" for a in mine)
+            rows.append(
+                (
+                    channel,
+                    len(mine),
+                    sum(a.outcome == "failed" for a in mine),
+                    sent,
+                    "✓ once" if sent == 1 else ("✗ never" if sent == 0 else f"⚠ {sent} times"),
+                )
+            )
+        return html_table(("channel", "attempts", "failed", "sent", ""), rows, caption=f"Send ledger — {order_id}")

@@ -1,0 +1,139 @@
+"""Watch every channel attempt without touching the production modules.
+
+The SDK looks a function up by name in its ``Registry`` each time it runs a
+task. ``ObservingRegistry`` answers that look-up for the four channels with a
+wrapper that
+
+- records the attempt (start, end, attempt number, outcome, process id) in the
+  send ledger,
+- applies the faults injected for that order (extra latency, failing the first
+  N attempts before the provider is called),
+- captures what the channel prints and files it with the order.
+
+The workflow generator is never wrapped: its replay semantics are the SDK's.
+Push's own ``simulate_crash`` runs untouched inside the wrapper.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from resonate import Context
+from resonate.registry import Registry
+
+from lab.ledger import CHANNELS, Ledger
+
+_local = threading.local()
+
+
+class InjectedFailure(RuntimeError):
+    """Raised by the harness, never by the production channels."""
+
+
+class _ThreadRoutedStdout(io.TextIOBase):
+    """sys.stdout that files writes from a capturing thread and passes the rest on.
+
+    SDK worker threads print into whichever notebook cell is running. While a
+    channel runs under the wrapper its thread has a capture buffer, and its
+    lines go there instead.
+    """
+
+    def __init__(self, passthrough: Any) -> None:
+        self.passthrough = passthrough
+
+    def write(self, s: str) -> int:
+        buffer = getattr(_local, "buffer", None)
+        if buffer is None:
+            return self.passthrough.write(s)
+        buffer.append(s)
+        return len(s)
+
+    def flush(self) -> None:
+        if getattr(_local, "buffer", None) is None:
+            self.passthrough.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.passthrough, name)
+
+
+def _install_stdout_router() -> None:
+    if not isinstance(sys.stdout, _ThreadRoutedStdout):
+        sys.stdout = _ThreadRoutedStdout(sys.stdout)
+
+
+class _Capture:
+    """Collects a thread's printed lines, each with the time it was printed."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[float, str]] = []
+        self._partial = ""
+
+    def append(self, s: str) -> None:
+        self._partial += s
+        *done, self._partial = self._partial.split("\n")
+        now = time.time()
+        self.lines.extend((now, line) for line in done)
+
+    def close(self) -> list[tuple[float, str]]:
+        if self._partial:
+            self.lines.append((time.time(), self._partial))
+            self._partial = ""
+        return self.lines
+
+
+class ObservingRegistry(Registry):
+    """A Registry whose channel look-ups return observed, fault-injectable wrappers."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        super().__init__()
+        self.ledger = ledger
+        self._wrapped: dict[Callable, Callable] = {}
+        _install_stdout_router()
+
+    def get(self, func: str | Callable, version: int = 0) -> tuple[str, Callable, int]:
+        name, fn, version = super().get(func, version)
+        channel = name.removeprefix("send_")
+        if isinstance(func, str) and channel in CHANNELS:
+            if fn not in self._wrapped:
+                self._wrapped[fn] = self._observe(channel, fn)
+            fn = self._wrapped[fn]
+        return name, fn, version
+
+    def _observe(self, channel: str, fn: Callable) -> Callable:
+        ledger = self.ledger
+
+        @functools.wraps(fn)
+        def observed(ctx: Context, event: dict[str, Any], *args: Any) -> Any:
+            order_id = event["order_id"]
+            attempt = ctx.info.attempt
+            fault = ledger.fault(order_id, channel)
+            row = ledger.begin(order_id, channel, attempt)
+            _install_stdout_router()  # again: pytest or a front end may have swapped sys.stdout
+            capture = _local.buffer = _Capture()
+            outcome, error = "failed", "interrupted"
+            try:
+                if fault.extra_ms:
+                    time.sleep(fault.extra_ms / 1000)
+                if attempt <= fault.fail_first:
+                    msg = f"{channel} provider unavailable (injected failure, attempt {attempt} of the first {fault.fail_first})"
+                    raise InjectedFailure(msg)
+                result = fn(ctx, event, *args)
+                outcome, error = "sent", None
+                return result
+            except Exception as e:
+                error = f"{type(e).__name__}: {e}"
+                raise
+            finally:
+                _local.buffer = None
+                lines = capture.close()
+                if error:
+                    lines.append((time.time(), f"  [{channel}]{' ' * (8 - len(channel))}✗ attempt {attempt} failed: {error}"))
+                ledger.end(row, outcome, error, lines)
+
+        return observed

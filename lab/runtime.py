@@ -1,0 +1,159 @@
+"""The lab: one Resonate instance per configuration, set up once per kernel.
+
+Lesson cells call ``Lab(...)`` as often as they like. Registering a function
+twice on one Resonate instance raises, and stopping an instance mid-run can
+take the kernel down, so instances are created once per (store, workers,
+ledger) and kept for the life of the process; a second ``Lab`` with the same
+settings reuses them.
+
+``workers`` is always passed explicitly: the SDK's default follows
+``os.cpu_count()``, which is 2 on the workshop machines (two channels at a
+time, 527 ms instead of ~407) and the host's core count on Binder.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from resonate import Resonate
+
+from channels import send_email, send_push, send_slack, send_sms
+from lab.events import new_event, validate_event
+from lab.ledger import CHANNELS, Fault, Ledger
+from lab.observe import ObservingRegistry
+from lab.run import Run
+from lab.server import ServerAddress, require_server
+from lab.variants import notify_sequential
+from workflow import notify_all
+
+WORKFLOWS = {"fan-out": notify_all, "sequential": notify_sequential}
+DEFAULT_WORKERS = 4
+PROJECT = Path(__file__).resolve().parent.parent
+
+_instances: dict[tuple, Resonate] = {}
+_instances_lock = threading.Lock()
+
+
+def default_ledger_path() -> Path:
+    """``$LAB_RUN_DIR/ledger.sqlite``, else ``.lab-runs/ledger.sqlite`` in the project."""
+    return Path(os.environ.get("LAB_RUN_DIR", PROJECT / ".lab-runs")) / "ledger.sqlite"
+
+
+def _check_workers(workers: object) -> int:
+    if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 32:
+        msg = f"workers must be a whole number from 1 to 32, got {workers!r}"
+        raise ValueError(msg)
+    return workers
+
+
+def _check_faults(faults: object) -> dict[str, Fault]:
+    if faults is None:
+        return {}
+    if not isinstance(faults, dict):
+        msg = f"faults must be a dict like {{'sms': Fault(fail_first=1)}}, got {type(faults).__name__}"
+        raise TypeError(msg)
+    unknown = [c for c in faults if c not in CHANNELS]
+    if unknown:
+        msg = f"no such channel {unknown[0]!r}; the channels are {', '.join(CHANNELS)}"
+        raise ValueError(msg)
+    wrong = [c for c, f in faults.items() if not isinstance(f, Fault)]
+    if wrong:
+        msg = f"faults[{wrong[0]!r}] must be a Fault(fail_first=..., extra_ms=...)"
+        raise TypeError(msg)
+    return dict(faults)
+
+
+class Lab:
+    """Runs the production workflow for the lessons, observed and fault-injectable.
+
+    ``Lab()`` uses the embedded store (no server). ``Lab(server="http://127.0.0.1:8001")``
+    or ``Lab(server=True)`` (address from ``RESONATE_HOST``) uses a Resonate
+    server, after checking within 3 s that one answers.
+    """
+
+    def __init__(self, workers: int = DEFAULT_WORKERS, server: str | bool | None = None, ledger: str | Path | None = None) -> None:
+        self.workers = _check_workers(workers)
+        self.address = ServerAddress.parse(None if server is True else server) if server else None
+        if self.address:
+            require_server(self.address)
+        self.ledger = Ledger(ledger or default_ledger_path())
+
+    @property
+    def mode(self) -> str:
+        return f"server at {self.address.url}" if self.address else "embedded store (in this process, in memory)"
+
+    def resonate(self, workers: int | None = None) -> Resonate:
+        """The Resonate instance for this configuration, created and registered once."""
+        workers = _check_workers(self.workers if workers is None else workers)
+        key = (self.address, workers, str(self.ledger.path))
+        with _instances_lock:
+            if key not in _instances:
+                _instances[key] = self._create(workers)
+            return _instances[key]
+
+    def _create(self, workers: int) -> Resonate:
+        registry = ObservingRegistry(self.ledger)
+        if self.address:
+            resonate = Resonate.remote(
+                host=self.address.host,
+                store_port=str(self.address.store_port),
+                message_source_port=str(self.address.poll_port),
+                registry=registry,
+                workers=workers,
+                log_level="ERROR",
+            )
+        else:
+            resonate = Resonate.local(registry=registry, workers=workers, log_level="ERROR")
+        for fn in (*WORKFLOWS.values(), send_email, send_sms, send_slack, send_push):
+            resonate.register(fn)
+        resonate.start()
+        return resonate
+
+    def start(
+        self,
+        event: dict[str, Any] | None = None,
+        *,
+        simulate_crash: bool = False,
+        faults: dict[str, Fault] | None = None,
+        workflow: str = "fan-out",
+        workers: int | None = None,
+    ) -> Run:
+        """Submit a run and return at once; the run goes on in the background.
+
+        Everything is checked before anything is submitted: a bad event, fault
+        or setting raises and leaves the store and the ledger untouched.
+        """
+        event = new_event() if event is None else validate_event(event)
+        if not isinstance(simulate_crash, bool):
+            msg = f"simulate_crash must be True or False, got {simulate_crash!r}"
+            raise TypeError(msg)
+        if workflow not in WORKFLOWS:
+            msg = f"workflow must be one of {', '.join(WORKFLOWS)}, got {workflow!r}"
+            raise ValueError(msg)
+        faults = _check_faults(faults)
+        resonate = self.resonate(workers)
+
+        if faults:
+            self.ledger.set_faults(event["order_id"], faults)
+        run = Run(f"notify/{event['order_id']}", event, workflow, resonate, self.ledger)
+        handle = resonate.begin_run(run.workflow_id, WORKFLOWS[workflow], event, simulate_crash)
+        run._finish(handle)
+        return run
+
+    def run(self, event: dict[str, Any] | None = None, *, live: bool = True, timeout: float = 90, **options: Any) -> Run:
+        """Submit a run, show its live timeline, and wait for it to finish."""
+        run = self.start(event, **options)
+        if live:
+            from IPython.display import display
+
+            display(self.timeline(run).widget)
+        run.wait(timeout)
+        return run
+
+    def timeline(self, run: Run, lanes: str = "channel") -> Any:
+        from lab.timeline import LiveTimeline
+
+        return LiveTimeline(run, lanes=lanes)

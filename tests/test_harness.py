@@ -1,0 +1,151 @@
+"""The lab harness, on the real SDK's embedded store: no mocks."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from lab import CHANNELS, Fault, InvalidEvent, Lab, ServerUnavailable, new_event
+from lab.checkpoints import checkpoints
+
+
+def test_happy_path_sends_each_channel_once(lab: Lab) -> None:
+    run = lab.run(live=False)
+    assert run.result["channels_notified"] == 4
+    assert run.sends() == dict.fromkeys(CHANNELS, 1)
+    assert [a.outcome for a in run.attempts()] == ["sent"] * 4
+
+
+def test_fan_out_wall_is_well_under_the_sum(lab: Lab) -> None:
+    run = lab.run(live=False)
+    assert run.wall_ms < 0.6 * sum(run.channel_ms().values())
+    assert run.wall_ms >= max(run.channel_ms().values())
+
+
+def test_sequential_variant_takes_the_sum(lab: Lab) -> None:
+    run = lab.run(live=False, workflow="sequential")
+    assert run.wall_ms >= sum(run.channel_ms().values())
+    first_start = {a.channel: a.started for a in run.attempts()}
+    assert sorted(first_start, key=first_start.get) == list(CHANNELS)  # a staircase
+
+
+def test_push_crash_retries_push_and_sends_the_others_once(lab: Lab) -> None:
+    run = lab.run(live=False, simulate_crash=True)
+    assert run.result["channels_notified"] == 4
+    assert run.sends() == dict.fromkeys(CHANNELS, 1)
+    push = [a for a in run.attempts() if a.channel == "push"]
+    assert [(a.attempt, a.outcome) for a in push] == [(1, "failed"), (2, "sent")]
+    assert push[0].error == "RuntimeError: Push service unavailable — will retry"
+    assert 1.5 < push[1].started - push[0].ended < 3.5  # the SDK's first retry delay (2 s)
+    for channel in ("email", "sms", "slack"):
+        assert [a.attempt for a in run.attempts() if a.channel == channel] == [1]
+
+
+def test_injected_sms_failure_leaves_the_others_alone(lab: Lab) -> None:
+    run = lab.run(live=False, faults={"sms": Fault(fail_first=1)})
+    assert run.sends() == dict.fromkeys(CHANNELS, 1)
+    by_channel = {c: [a.outcome for a in run.attempts() if a.channel == c] for c in CHANNELS}
+    assert by_channel == {"email": ["sent"], "sms": ["failed", "sent"], "slack": ["sent"], "push": ["sent"]}
+    assert any("sms provider unavailable (injected failure" in line for line in run.lines())
+
+
+def test_injected_latency_slows_only_that_channel(lab: Lab) -> None:
+    run = lab.run(live=False, faults={"slack": Fault(extra_ms=500)})
+    durations = {a.channel: a.duration_ms for a in run.attempts()}
+    assert durations["slack"] >= 650
+    assert durations["email"] < 550
+    assert run.wall_ms >= 650
+
+
+def test_same_workflow_id_runs_once_and_returns_the_same_result(lab: Lab) -> None:
+    first = lab.run(live=False)
+    attempts = len(first.attempts())
+    second = lab.run(first.event, live=False)
+    assert second.result == first.result
+    assert len(second.attempts()) == attempts == 4
+    assert second.wall_ms < 0.25 * first.wall_ms
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"order_id": "ord_bad1", "user_id": "u"}, "missing key 'event'"),
+        ({"order_id": "ord_bad2", "user_id": 7, "event": "order.confirmed", "message": "m"}, "'user_id' must be a string"),
+        ({"order_id": "ord_bad3", "user_id": "u", "event": "order.confirmed", "message": "m", "emial": "x"}, "unexpected key 'emial'"),
+        ({"order_id": " ", "user_id": "u", "event": "order.confirmed", "message": "m"}, "'order_id' must not be empty"),
+        ("ord_bad5", "must be a dict"),
+    ],
+)
+def test_malformed_event_is_refused_before_anything_is_sent(lab: Lab, event: object, message: str) -> None:
+    with pytest.raises(InvalidEvent, match=message):
+        lab.run(event, live=False)
+    order_id = event.get("order_id", "") if isinstance(event, dict) else event
+    assert lab.ledger.attempts(order_id) == []
+    assert lab.ledger.sends(order_id) == dict.fromkeys(CHANNELS, 0)
+    assert checkpoints(lab.resonate(), f"notify/{order_id}") == []
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"faults": {"fax": Fault(fail_first=1)}}, ValueError, "no such channel 'fax'"),
+        ({"faults": {"sms": 1}}, TypeError, r"must be a Fault"),
+        ({"workers": 0}, ValueError, "workers must be a whole number"),
+        ({"simulate_crash": "yes"}, TypeError, "simulate_crash must be True or False"),
+        ({"workflow": "parallel"}, ValueError, "workflow must be one of"),
+    ],
+)
+def test_bad_options_are_refused_and_nothing_is_written(lab: Lab, options: dict, error: type, message: str) -> None:
+    event = new_event()
+    with pytest.raises(error, match=message):
+        lab.run(event, live=False, **options)
+    assert lab.ledger.attempts(event["order_id"]) == []
+    assert lab.ledger.fault(event["order_id"], "sms") == Fault()
+
+
+def test_fault_bounds_are_explained() -> None:
+    with pytest.raises(ValueError, match="from 0 to 3"):
+        Fault(fail_first=9)
+    with pytest.raises(ValueError, match="milliseconds"):
+        Fault(extra_ms=-1)
+
+
+def test_setup_twice_in_one_process_is_fine(tmp_path) -> None:  # noqa: ANN001
+    ledger = tmp_path / "ledger.sqlite"
+    first, second = Lab(ledger=ledger), Lab(ledger=ledger)
+    assert first.resonate() is second.resonate()
+    assert first.run(live=False).result["channels_notified"] == 4
+    assert second.run(live=False).result["channels_notified"] == 4
+
+
+def test_channel_output_is_filed_with_its_run_not_the_caller(lab: Lab, capsys) -> None:  # noqa: ANN001
+    run = lab.run(live=False)
+    time.sleep(0.1)
+    assert "[email]" not in capsys.readouterr().out
+    lines = run.lines()
+    assert len(lines) == 8
+    assert any(line.startswith("  [email]   Sent — msg_email_") for line in lines)
+
+
+def test_checkpoints_show_root_and_four_children(lab: Lab) -> None:
+    run = lab.run(live=False)
+    rows = checkpoints(run.resonate, run.workflow_id)
+    assert [r["id"] for r in rows] == [run.workflow_id] + [f"{run.workflow_id}.{c}" for c in CHANNELS]
+    assert {r["state"] for r in rows} == {"RESOLVED"}
+    assert rows[0]["value"].startswith("channels_notified=4")
+
+
+def test_no_server_at_the_address_fails_within_3_seconds(tmp_path) -> None:  # noqa: ANN001
+    started = time.monotonic()
+    with pytest.raises(ServerUnavailable, match="no Resonate server at http://127.0.0.1:9") as info:
+        Lab(server="http://127.0.0.1:9", ledger=tmp_path / "l.sqlite")
+    assert time.monotonic() - started < 3
+    assert "RESONATE_HOST" in str(info.value)
+
+
+def test_unroutable_server_also_fails_within_3_seconds(tmp_path) -> None:  # noqa: ANN001
+    started = time.monotonic()
+    with pytest.raises(ServerUnavailable):
+        Lab(server="http://192.0.2.1:8001", ledger=tmp_path / "l.sqlite")  # TEST-NET: never answers
+    assert time.monotonic() - started < 3

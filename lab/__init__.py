@@ -12,7 +12,9 @@ copied; everything here observes them from the outside.
 
 from lab.events import InvalidEvent, new_event, validate_event
 from lab.ledger import CHANNELS, Fault, Ledger
+from lab.lesson import check, compare, environment, show_source, time_channels
 from lab.observe import InjectedFailure
+from lab.panel import Panel
 from lab.run import Run, RunTimeout
 from lab.runtime import Lab
 from lab.server import ServerUnavailable
@@ -24,9 +26,15 @@ __all__ = [
     "InvalidEvent",
     "Lab",
     "Ledger",
+    "Panel",
     "Run",
     "RunTimeout",
     "ServerUnavailable",
+    "check",
+    "compare",
+    "environment",
     "new_event",
+    "show_source",
+    "time_channels",
     "validate_event",
 ]

@@ -137,6 +137,9 @@ class Lab:
         resonate = self.resonate(workers)
 
         if faults:
+            if self.ledger.attempts(event["order_id"]):
+                msg = f"order {event['order_id']} has already run; injected faults apply to new orders only"
+                raise ValueError(msg)
             self.ledger.set_faults(event["order_id"], faults)
         run = Run(f"notify/{event['order_id']}", event, workflow, resonate, self.ledger)
         handle = resonate.begin_run(run.workflow_id, WORKFLOWS[workflow], event, simulate_crash)

@@ -114,7 +114,7 @@ def render_svg(
 def legend() -> str:
     items = [f"<span style='color:{c}'>■</span> {escape(ch)}" for ch, c in COLOURS.items()]
     items.append(f"<span style='color:{FAILED}'>▨</span> failed attempt (✗)")
-    items.append("faded, dashed: still running")
+    items.append("#N: attempt N · faded, dashed: still running")
     return "<div style='font-size:11px;font-family:sans-serif'>" + " &nbsp; ".join(items) + "</div>"
 
 

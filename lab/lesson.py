@@ -1,0 +1,108 @@
+"""Small helpers that keep lesson cells a few lines long."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import time
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lab.ledger import CHANNELS
+from lab.tables import html_table
+
+if TYPE_CHECKING:
+    from lab.run import Run
+    from lab.runtime import Lab
+
+
+def show_source(func: Callable[..., Any]) -> Any:
+    """The source of ``func`` as it is in its module: read, never pasted."""
+    from IPython.display import Code
+
+    path = Path(inspect.getsourcefile(func) or "?").name
+    return Code(f"# {path}\n" + inspect.getsource(func), language="python")
+
+
+def _pkg(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_quota() -> str:
+    """CPUs this process may really use: affinity, then a cgroup quota (Binder's 1 CPU)."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            return f"{min(usable, int(quota) / int(period)):g}"
+    except (OSError, ValueError):
+        pass
+    return str(usable)
+
+
+def environment_checks(lab: Lab) -> list[tuple[str, str, bool, str]]:
+    """(what, found, ok, how to fix) for everything the lessons rely on."""
+    sdk = _pkg("resonate-sdk")
+    sdk_ok = sdk.startswith("0.6.") and tuple(int(p) for p in sdk.split(".")[1:3]) >= (6, 7)
+    widgets = _pkg("ipywidgets")
+    return [
+        ("Python", sys.version.split()[0], sys.version_info >= (3, 12), "run scripts/lessons: it builds .venv with Python ≥ 3.12"),
+        ("resonate-sdk", sdk, sdk_ok, "pip install 'resonate-sdk>=0.6.7,<0.7' (0.7 replaced generators with async/await)"),
+        ("ipywidgets", widgets, widgets.startswith("8."), "pip install 'ipywidgets>=8,<9', then reload the page"),
+        ("jupyterlab_widgets", _pkg("jupyterlab_widgets"), _pkg("jupyterlab_widgets") != "not installed", "pip install ipywidgets (it brings the JupyterLab extension)"),
+        ("store", lab.mode, True, ""),
+        ("workers", f"{lab.workers} (passed explicitly)", lab.workers >= 4, "Lab(workers=4): fewer than 4 cannot run the four channels at once"),
+        ("CPUs", f"os.cpu_count()={os.cpu_count()}, usable={_cpu_quota()}", True, ""),
+        ("send ledger", str(lab.ledger.path), os.access(lab.ledger.path.parent, os.W_OK), "set LAB_RUN_DIR to a writable folder"),
+    ]
+
+
+def environment(lab: Lab) -> Any:
+    """The environment check as a table; anything missing says how to fix it."""
+    from IPython.display import HTML
+
+    rows = [(what, found, "✓" if ok else "✗ " + fix) for what, found, ok, fix in environment_checks(lab)]
+    return HTML(html_table(("", "found", "status"), rows, caption="Environment check"))
+
+
+def time_channels() -> dict[str, int]:
+    """Call each channel function once, directly (no Resonate), and time it."""
+    import channels
+
+    event = {"order_id": f"ord_direct_{time.time_ns()}", "user_id": "user_alice", "event": "order.confirmed", "message": "timing"}
+    measured = {}
+    for channel in CHANNELS:
+        fn = getattr(channels, f"send_{channel}")
+        args = (event, False) if channel == "push" else (event,)
+        started = time.perf_counter()
+        fn(None, *args)
+        measured[channel] = round((time.perf_counter() - started) * 1000)
+    return measured
+
+
+def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str = "") -> bool:
+    """Compare a learner's prediction with a measurement, and say so."""
+    label = f"{what}: " if what else ""
+    if isinstance(prediction, (int, float)) and isinstance(measured, (int, float)):
+        ok = abs(prediction - measured) <= tolerance * max(abs(measured), 1)
+        verdict = f"within {tolerance:.0%}" if ok else f"more than {tolerance:.0%} off"
+        print(f"{label}you predicted {prediction}, measured {measured} — {verdict} {'✓' if ok else '✗'}")
+    else:
+        ok = prediction == measured
+        print(f"{label}you predicted {prediction!r}, measured {measured!r} {'✓' if ok else '✗'}")
+    return ok
+
+
+def compare(fan_out: Run, sequential: Run) -> None:
+    """Fan-out against sequential, from two measured runs."""
+    slowest = max(fan_out.channel_ms().values())
+    print(f"sequential wall          {sequential.wall_ms:5d} ms  (sum of the channels: {sum(sequential.channel_ms().values())} ms)")
+    print(f"fan-out wall             {fan_out.wall_ms:5d} ms  (slowest channel: {slowest} ms)")
+    print(f"fan-out / slowest        {fan_out.wall_ms / slowest:5.2f}")
+    print(f"speedup                  {sequential.wall_ms / fan_out.wall_ms:5.2f}x")

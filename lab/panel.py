@@ -1,0 +1,107 @@
+"""The lessons' control panel: widgets that start runs in the background.
+
+A click only submits the run (``Lab.start`` returns at once) and hands the
+waiting to a thread, so the buttons stay clickable while a run is in flight
+and no cell is held busy. Errors are shown in the panel, never lost in a
+thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+
+from lab.ledger import CHANNELS, Fault
+from lab.timeline import LiveTimeline
+
+if TYPE_CHECKING:
+    from lab.run import Run
+    from lab.runtime import Lab
+
+
+class Panel:
+    """Run controls: workers and/or injected failures, Run and Re-run buttons."""
+
+    def __init__(self, lab: Lab, *, workers: bool = False, failures: bool = False) -> None:
+        self.lab = lab
+        self.last: Run | None = None
+        self.last_workers = lab.workers
+        self._done = threading.Event()
+        self._done.set()
+        rows: list[widgets.Widget] = []
+
+        self.workers = widgets.ToggleButtons(options=[1, 2, 4, 8], value=lab.workers, description="workers")
+        if workers:
+            rows.append(self.workers)
+
+        self.crash = widgets.ToggleButton(value=False, description="push: simulate_crash", icon="bolt", tooltip="the example's own first-attempt failure")
+        self.fail_first = {c: widgets.Dropdown(options=[0, 1, 2, 3], value=0, description=f"{c} fails", layout={"width": "170px"}) for c in CHANNELS}
+        self.extra_ms = {
+            c: widgets.IntSlider(value=0, min=0, max=1000, step=50, description="+ms", layout={"width": "260px"}) for c in CHANNELS
+        }
+        if failures:
+            rows.append(self.crash)
+            rows.append(widgets.HTML("<b>Inject on any channel</b>: fail the first N attempts (nothing is sent), add latency"))
+            rows += [widgets.HBox([self.fail_first[c], self.extra_ms[c]]) for c in CHANNELS]
+
+        self.run_button = widgets.Button(description="Run a new order", button_style="primary", icon="play")
+        self.rerun_button = widgets.Button(description="Re-run the same order", icon="redo", disabled=True)
+        self.run_button.on_click(lambda _: self._start(new=True))
+        self.rerun_button.on_click(lambda _: self._start(new=False))
+        self.status = widgets.HTML()
+        self.timeline = widgets.VBox()
+        self.ledger = widgets.HTML()
+        self.output = widgets.HTML()
+        self.widget = widgets.VBox(
+            [*rows, widgets.HBox([self.run_button, self.rerun_button]), self.status, self.timeline, self.ledger, self.output]
+        )
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def faults(self) -> dict[str, Fault]:
+        return {c: Fault(self.fail_first[c].value, self.extra_ms[c].value) for c in CHANNELS if self.fail_first[c].value or self.extra_ms[c].value}
+
+    def _start(self, *, new: bool) -> None:
+        try:
+            if new or self.last is None:
+                run = self.lab.start(simulate_crash=self.crash.value, faults=self.faults(), workers=self.workers.value)
+            else:  # same order, same store: Resonate returns the stored result, or joins the run in flight
+                run = self.lab.start(self.last.event, workers=self.last_workers)
+        except Exception as e:  # noqa: BLE001 - shown to the learner, nothing was submitted
+            self.status.value = f"<span style='color:#D55E00'>✗ {escape(str(e))}</span>"
+            return
+        self.last, self.last_workers = run, self.workers.value if new else self.last_workers
+        self._done.clear()
+        self.rerun_button.disabled = False
+        self.status.value = f"running {escape(run.workflow_id)} on {self.last_workers} workers…"
+        self.timeline.children = [LiveTimeline(run).widget]
+        threading.Thread(target=self._follow, args=(run,), daemon=True).start()
+
+    def _follow(self, run: Run) -> None:
+        try:
+            run.wait()
+            result = run.result
+            self.status.value = (
+                f"✓ {escape(run.workflow_id)}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms "
+                f"(the workflow measured {result['total_ms']} ms)"
+            )
+        except Exception as e:  # noqa: BLE001
+            self.status.value = f"<span style='color:#D55E00'>✗ {escape(str(e))}</span>"
+        finally:
+            self.ledger.value = run.ledger.table(run.order_id)
+            self.output.value = "<pre style='font-size:11px'>" + escape("\n".join(run.lines())) + "</pre>"
+            if run is self.last:
+                self._done.set()
+
+    def wait(self, timeout: float = 90) -> Run | None:
+        """Block until the latest run has finished and the panel shows it (for scripts and tests)."""
+        if not self._done.wait(timeout):
+            msg = f"the panel's run did not finish within {timeout} s"
+            raise TimeoutError(msg)
+        return self.last

@@ -1,0 +1,36 @@
+"""Run a lesson notebook in a real kernel, the way a learner would."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from tests.conftest import ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def execute(name: str, probe: str, run_dir: Path, passes: int = 2) -> dict:
+    """Run every cell of ``name`` ``passes`` times in one fresh kernel, then ``probe``.
+
+    Fails on any error output. ``probe`` is Python run in the same kernel
+    afterwards; it ends by printing one JSON line, which is returned.
+    """
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
+    with client.setup_kernel(env={**os.environ, "LAB_RUN_DIR": str(run_dir)}):
+        for n in range(passes):
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type == "code":
+                    client.execute_cell(cell, index)
+                    errors = [o for o in cell.outputs if o.output_type == "error"]
+                    assert not errors, f"{name} pass {n + 1}, cell {index}: {errors[0].ename}: {errors[0].evalue}"
+        probe_cell = nbformat.v4.new_code_cell(probe)
+        nb.cells.append(probe_cell)
+        client.execute_cell(probe_cell, len(nb.cells) - 1)
+    text = "".join(o.get("text", "") for o in probe_cell.outputs if o.output_type == "stream")
+    return json.loads(text.strip().splitlines()[-1])

@@ -1,0 +1,140 @@
+"""Every lesson, executed top to bottom twice in one real kernel, then probed.
+
+The probes read the measured behaviour from the kernel the lesson ran in —
+staircase against parallel bars, push attempts, the send ledger — and click
+the lesson's widgets through their own code paths (``button.click()``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.lessons import NOTEBOOKS, execute
+
+LESSONS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+
+
+def test_lessons_are_committed_without_outputs() -> None:
+    import nbformat
+
+    assert LESSONS[:4] == ["00_welcome.ipynb", "01_sequential.ipynb", "02_fan_out.ipynb", "03_push_failures.ipynb"]
+    for name in LESSONS:
+        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code"), name
+
+
+def test_welcome(tmp_path: Path) -> None:
+    found = execute(
+        "00_welcome.ipynb",
+        """
+import json
+from lab.lesson import environment_checks
+print(json.dumps({"measured": measured, "checks": {w: ok for w, _, ok, _ in environment_checks(lab)},
+                  "ledger": str(lab.ledger.path)}))
+""",
+        tmp_path,
+    )
+    assert max(found["measured"], key=found["measured"].get) == "email"
+    assert min(found["measured"], key=found["measured"].get) == "push"
+    assert all(found["checks"].values()), found["checks"]
+    assert found["ledger"].startswith(str(tmp_path))
+
+
+def test_sequential_is_a_staircase(tmp_path: Path) -> None:
+    found = execute(
+        "01_sequential.ipynb",
+        """
+import json
+a = run.attempts()
+print(json.dumps({"wall": run.wall_ms, "sum": sum(run.channel_ms().values()),
+                  "order": [x.channel for x in a], "gaps": [a[i+1].started - a[i].ended for i in range(len(a) - 1)]}))
+""",
+        tmp_path,
+    )
+    assert found["order"] == ["email", "sms", "slack", "push"]
+    assert all(gap >= 0 for gap in found["gaps"])  # each starts after the previous ended
+    assert found["wall"] >= found["sum"]
+
+
+def test_fan_out_runs_in_parallel_and_needs_workers(tmp_path: Path) -> None:
+    found = execute(
+        "02_fan_out.ipynb",
+        """
+import json
+from lab.checkpoints import checkpoints
+starts = [x.started for x in run.attempts()]
+panel = Panel(lab, workers=True)
+walls = {}
+for w in (1, 4):
+    panel.workers.value = w
+    panel.run_button.click()
+    walls[w] = panel.wait().wall_ms
+print(json.dumps({"wall": run.wall_ms, "sum": sum(run.channel_ms().values()), "slowest": max(run.channel_ms().values()),
+                  "spread": (max(starts) - min(starts)) * 1000, "seq": sequential.wall_ms, "walls": walls,
+                  "ids": [r["id"] for r in checkpoints(run.resonate, run.workflow_id)], "root": run.workflow_id,
+                  "states": [r["state"] for r in checkpoints(run.resonate, run.workflow_id)],
+                  "ledger": "sent" in panel.ledger.value, "status": panel.status.value}))
+""",
+        tmp_path,
+    )
+    assert found["wall"] < 0.6 * found["sum"]
+    assert found["spread"] < 0.25 * found["slowest"]  # four bars start together
+    assert found["seq"] > 1.8 * found["wall"]
+    assert found["walls"]["1"] > 1.8 * found["walls"]["4"]  # one worker: back to a staircase
+    root = found["root"]
+    assert found["ids"] == [root, f"{root}.email", f"{root}.sms", f"{root}.slack", f"{root}.push"]
+    assert set(found["states"]) == {"RESOLVED"}
+    assert found["ledger"] and found["status"].startswith("✓")
+
+
+def test_push_failures_retry_push_only_and_widgets_stay_live(tmp_path: Path) -> None:
+    found = execute(
+        "03_push_failures.ipynb",
+        """
+import json, time
+def attempts(r):
+    return {c: [x.outcome for x in r.attempts() if x.channel == c] for c in ("email", "sms", "slack", "push")}
+
+panel = Panel(lab, failures=True)
+panel.crash.value = True
+panel.fail_first["slack"].value = 1
+t = time.monotonic(); panel.run_button.click(); click_s = time.monotonic() - t
+first = panel.last
+in_flight = not first.done
+panel.rerun_button.click()          # joins the run in flight
+joined = panel.wait()
+first.wait()
+print(json.dumps({
+    "scripted": attempts(run), "scripted_sends": run.sends(), "again_ms": again.wall_ms, "run_ms": run.wall_ms,
+    "same": again.result == run.result, "again_sends": again.sends(), "sms_run": attempts(sms_run),
+    "click_s": click_s, "in_flight": in_flight, "joined_same_order": joined.order_id == first.order_id,
+    "panel": attempts(first), "panel_sends": first.sends(), "panel_result": joined.result == first.result,
+    "timeline_has_retry": 'data-channel=\\'push\\' data-attempt=\\'2\\'' in panel.timeline.children[0].value,
+}))
+""",
+        tmp_path,
+    )
+    one_each = {"email": 1, "sms": 1, "slack": 1, "push": 1}
+    assert found["scripted"] == {"email": ["sent"], "sms": ["sent"], "slack": ["sent"], "push": ["failed", "sent"]}
+    assert found["scripted_sends"] == one_each
+    assert found["same"] and found["again_sends"] == one_each
+    assert found["again_ms"] < 0.1 * found["run_ms"]
+    assert found["sms_run"] == {"email": ["sent"], "sms": ["failed", "sent"], "slack": ["sent"], "push": ["sent"]}
+    assert found["click_s"] < 0.5 and found["in_flight"]
+    assert found["joined_same_order"] and found["panel_result"]
+    assert found["panel"] == {"email": ["sent"], "sms": ["sent"], "slack": ["failed", "sent"], "push": ["failed", "sent"]}
+    assert found["panel_sends"] == one_each
+    assert found["timeline_has_retry"]
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_lesson_opens_with_goals_and_ends_with_a_summary(name: str) -> None:
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    text = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    assert "Learning goals" in "".join(text[:2])
+    assert text[-1].startswith("## Summary")
+    assert "check(" in "".join(c.source for c in nb.cells if c.cell_type == "code")

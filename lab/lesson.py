@@ -86,7 +86,7 @@ def time_channels() -> dict[str, int]:
     return measured
 
 
-def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str = "") -> bool:
+def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str = "") -> None:
     """Compare a learner's prediction with a measurement, and say so."""
     label = f"{what}: " if what else ""
     if isinstance(prediction, (int, float)) and isinstance(measured, (int, float)):
@@ -96,7 +96,6 @@ def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str =
     else:
         ok = prediction == measured
         print(f"{label}you predicted {prediction!r}, measured {measured!r} {'✓' if ok else '✗'}")
-    return ok
 
 
 def compare(fan_out: Run, sequential: Run) -> None:

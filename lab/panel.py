@@ -37,7 +37,9 @@ class Panel:
         if workers:
             rows.append(self.workers)
 
-        self.crash = widgets.ToggleButton(value=False, description="push: simulate_crash", icon="bolt", tooltip="the example's own first-attempt failure")
+        self.crash = widgets.ToggleButton(
+            value=False, description="push: simulate_crash", icon="bolt", tooltip="the example's own first-attempt failure", layout={"width": "220px"}
+        )
         self.fail_first = {c: widgets.Dropdown(options=[0, 1, 2, 3], value=0, description=f"{c} fails", layout={"width": "170px"}) for c in CHANNELS}
         self.extra_ms = {
             c: widgets.IntSlider(value=0, min=0, max=1000, step=50, description="+ms", layout={"width": "260px"}) for c in CHANNELS
@@ -47,8 +49,9 @@ class Panel:
             rows.append(widgets.HTML("<b>Inject on any channel</b>: fail the first N attempts (nothing is sent), add latency"))
             rows += [widgets.HBox([self.fail_first[c], self.extra_ms[c]]) for c in CHANNELS]
 
-        self.run_button = widgets.Button(description="Run a new order", button_style="primary", icon="play")
-        self.rerun_button = widgets.Button(description="Re-run the same order", icon="redo", disabled=True)
+        wide = {"width": "220px"}
+        self.run_button = widgets.Button(description="Run a new order", button_style="primary", icon="play", layout=wide)
+        self.rerun_button = widgets.Button(description="Re-run the same order", icon="redo", disabled=True, layout=wide)
         self.run_button.on_click(lambda _: self._start(new=True))
         self.rerun_button.on_click(lambda _: self._start(new=False))
         self.status = widgets.HTML()

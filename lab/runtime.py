@@ -13,6 +13,7 @@ time, 527 ms instead of ~407) and the host's core count on Binder.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
@@ -64,6 +65,18 @@ def _check_faults(faults: object) -> dict[str, Fault]:
         msg = f"faults[{wrong[0]!r}] must be a Fault(fail_first=..., extra_ms=...)"
         raise TypeError(msg)
     return dict(faults)
+
+
+def _submitted_func(resonate: Resonate, workflow_id: str) -> str | None:
+    """The function an existing workflow promise was created for, if there is one."""
+    try:
+        promise = resonate.promises.get(workflow_id)
+    except Exception:  # noqa: BLE001 - no such promise: a new run
+        return None
+    try:
+        return json.loads(promise.param.data or "{}").get("func")
+    except ValueError:
+        return None
 
 
 class Lab:
@@ -135,13 +148,17 @@ class Lab:
             raise ValueError(msg)
         faults = _check_faults(faults)
         resonate = self.resonate(workers)
-
+        workflow_id = f"notify/{event['order_id']}"
+        earlier = _submitted_func(resonate, workflow_id)
+        if earlier and earlier != WORKFLOWS[workflow].__name__:
+            msg = f"order {event['order_id']} was already submitted to {earlier}; run {workflow} on a new order"
+            raise ValueError(msg)
         if faults:
             if self.ledger.attempts(event["order_id"]):
                 msg = f"order {event['order_id']} has already run; injected faults apply to new orders only"
                 raise ValueError(msg)
             self.ledger.set_faults(event["order_id"], faults)
-        run = Run(f"notify/{event['order_id']}", event, workflow, resonate, self.ledger)
+        run = Run(workflow_id, event, workflow, resonate, self.ledger)
         handle = resonate.begin_run(run.workflow_id, WORKFLOWS[workflow], event, simulate_crash)
         run._finish(handle)
         return run

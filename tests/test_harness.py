@@ -149,3 +149,10 @@ def test_unroutable_server_also_fails_within_3_seconds(tmp_path) -> None:  # noq
     with pytest.raises(ServerUnavailable):
         Lab(server="http://192.0.2.1:8001", ledger=tmp_path / "l.sqlite")  # TEST-NET: never answers
     assert time.monotonic() - started < 3
+
+
+def test_same_order_under_another_workflow_is_refused(lab: Lab) -> None:
+    first = lab.run(live=False)
+    with pytest.raises(ValueError, match="already submitted to notify_all; run sequential on a new order"):
+        lab.run(first.event, live=False, workflow="sequential")
+    assert len(first.attempts()) == 4

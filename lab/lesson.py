@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lab.events import new_event
 from lab.ledger import CHANNELS
 from lab.tables import html_table
 
@@ -51,11 +52,12 @@ def environment_checks(lab: Lab) -> list[tuple[str, str, bool, str]]:
     sdk = _pkg("resonate-sdk")
     sdk_ok = sdk.startswith("0.6.") and tuple(int(p) for p in sdk.split(".")[1:3]) >= (6, 7)
     widgets = _pkg("ipywidgets")
+    lab_widgets = _pkg("jupyterlab_widgets")
     return [
         ("Python", sys.version.split()[0], sys.version_info >= (3, 12), "run scripts/lessons: it builds .venv with Python ≥ 3.12"),
         ("resonate-sdk", sdk, sdk_ok, "pip install 'resonate-sdk>=0.6.7,<0.7' (0.7 replaced generators with async/await)"),
         ("ipywidgets", widgets, widgets.startswith("8."), "pip install 'ipywidgets>=8,<9', then reload the page"),
-        ("jupyterlab_widgets", _pkg("jupyterlab_widgets"), _pkg("jupyterlab_widgets") != "not installed", "pip install ipywidgets (it brings the JupyterLab extension)"),
+        ("jupyterlab_widgets", lab_widgets, lab_widgets != "not installed", "pip install ipywidgets (it brings the JupyterLab extension)"),
         ("store", lab.mode, True, ""),
         ("workers", f"{lab.workers} (passed explicitly)", lab.workers >= 4, "Lab(workers=4): fewer than 4 cannot run the four channels at once"),
         ("CPUs", f"os.cpu_count()={os.cpu_count()}, usable={_cpu_quota()}", True, ""),
@@ -75,7 +77,7 @@ def time_channels() -> dict[str, int]:
     """Call each channel function once, directly (no Resonate), and time it."""
     import channels
 
-    event = {"order_id": f"ord_direct_{time.time_ns()}", "user_id": "user_alice", "event": "order.confirmed", "message": "timing"}
+    event = new_event()
     measured = {}
     for channel in CHANNELS:
         fn = getattr(channels, f"send_{channel}")

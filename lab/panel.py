@@ -77,7 +77,7 @@ class Panel:
             else:  # same order, same store: Resonate returns the stored result, or joins the run in flight
                 run = self.lab.start(self.last.event, workers=self.last_workers)
         except Exception as e:  # noqa: BLE001 - shown to the learner, nothing was submitted
-            self.status.value = f"<span style='color:#D55E00'>✗ {escape(str(e))}</span>"
+            self._error(e)
             return
         self.last, self.last_workers = run, self.workers.value if new else self.last_workers
         self._done.clear()
@@ -88,19 +88,21 @@ class Panel:
 
     def _follow(self, run: Run) -> None:
         try:
-            run.wait()
-            result = run.result
+            result = run.wait()
             self.status.value = (
                 f"✓ {escape(run.workflow_id)}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms "
                 f"(the workflow measured {result['total_ms']} ms)"
             )
-        except Exception as e:  # noqa: BLE001
-            self.status.value = f"<span style='color:#D55E00'>✗ {escape(str(e))}</span>"
+        except Exception as e:  # noqa: BLE001 - the run's own failure, shown where it was started
+            self._error(e)
         finally:
             self.ledger.value = run.ledger.table(run.order_id)
             self.output.value = "<pre style='font-size:11px'>" + escape("\n".join(run.lines())) + "</pre>"
             if run is self.last:
                 self._done.set()
+
+    def _error(self, e: Exception) -> None:
+        self.status.value = f"<span style='color:#D55E00'>✗ {escape(str(e))}</span>"
 
     def wait(self, timeout: float = 90) -> Run | None:
         """Block until the latest run has finished and the panel shows it (for scripts and tests)."""

@@ -26,6 +26,12 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
+
+
+def artifact(name: str) -> str:
+    """Where a screenshot called ``name`` goes (the folder is made on first use)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return str(ARTIFACTS / f"{name}.png")
 SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
@@ -131,8 +137,7 @@ def open_and_run_all(browser: object, url: str, name: str):  # noqa: ANN201
         page.wait_for_function(ALL_RAN, timeout=120_000, polling=250)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     except Exception:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-failure.png"))
+        page.screenshot(path=artifact(f"{name}-failure"))
         raise
     error_outputs = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert error_outputs.count() == 0, error_outputs.first.inner_text()
@@ -140,14 +145,12 @@ def open_and_run_all(browser: object, url: str, name: str):  # noqa: ANN201
     return page, errors
 
 
-def screenshot(page, name: str) -> Path:  # noqa: ANN001
-    ARTIFACTS.mkdir(exist_ok=True)
+def screenshot(page, name: str) -> None:  # noqa: ANN001
+    """The whole notebook: the viewport grows to its height, since it scrolls inside the page."""
     height = page.evaluate("document.querySelector('.jp-WindowedPanel-inner, .jp-Notebook').scrollHeight")
     page.set_viewport_size({"width": 1280, "height": min(max(900, height + 200), 12_000)})
     page.wait_for_timeout(300)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
+    page.screenshot(path=artifact(name))
 
 
 def test_welcome_in_browser(jupyter: str, browser: object) -> None:
@@ -177,8 +180,7 @@ def test_fan_out_in_browser(jupyter: str, browser: object) -> None:
     first = timelines.first
     assert first.locator("rect.bar[data-outcome='sent']").count() == 4
     first.scroll_into_view_if_needed()
-    ARTIFACTS.mkdir(exist_ok=True)
-    first.screenshot(path=str(ARTIFACTS / "02_fan_out-timeline.png"))
+    first.screenshot(path=artifact("02_fan_out-timeline"))
     assert page.locator(".widget-toggle-buttons").count() == 1
     assert page.locator("table.lab-table caption", has_text="Durable promises").count() == 1
     screenshot(page, "02_fan_out")
@@ -201,7 +203,6 @@ def test_push_failures_clicked_in_browser(jupyter: str, browser: object) -> None
     ledger = panel.locator("table.lab-table", has_text="Send ledger")
     assert ledger.locator("text=✓ once").count() == 4
     live.scroll_into_view_if_needed()
-    ARTIFACTS.mkdir(exist_ok=True)
-    panel.screenshot(path=str(ARTIFACTS / "03_push_failures-panel.png"))
+    panel.screenshot(path=artifact("03_push_failures-panel"))
     screenshot(page, "03_push_failures")
     assert not errors

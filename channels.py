@@ -52,6 +52,16 @@ class OrderEvent:
         )
 
 
+def _say(line: str) -> None:
+    """Print one line in a single write.
+
+    The four channels run at once on different worker threads, and ``print``
+    writes the text and its newline separately, so two lines could run
+    together on the console. One write per line keeps them whole.
+    """
+    print(line + "\n", end="", flush=True)
+
+
 def _message_id(channel: str) -> str:
     suffix = "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
     return f"msg_{channel}_{suffix}"
@@ -69,30 +79,30 @@ def _result(channel: str, started: float) -> dict[str, Any]:
 def send_email(_: Context, event: dict[str, Any]) -> dict[str, Any]:
     """Send the order confirmation by email (SMTP is slow: 400 ms)."""
     started = time.time()
-    print(f"  [email]   Sending order confirmation to user {event['user_id']}...")
+    _say(f"  [email]   Sending order confirmation to user {event['user_id']}...")
     time.sleep(0.40)
     result = _result("email", started)
-    print(f"  [email]   Sent — {result['message_id']}")
+    _say(f"  [email]   Sent — {result['message_id']}")
     return result
 
 
 def send_sms(_: Context, event: dict[str, Any]) -> dict[str, Any]:
     """Send a text message through the SMS gateway (250 ms)."""
     started = time.time()
-    print(f"  [sms]     Sending SMS to user {event['user_id']}...")
+    _say(f"  [sms]     Sending SMS to user {event['user_id']}...")
     time.sleep(0.25)
     result = _result("sms", started)
-    print(f"  [sms]     Sent — {result['message_id']}")
+    _say(f"  [sms]     Sent — {result['message_id']}")
     return result
 
 
 def send_slack(_: Context, event: dict[str, Any]) -> dict[str, Any]:
     """Post the order to the team's #orders channel (180 ms)."""
     started = time.time()
-    print("  [slack]   Posting to #orders channel...")
+    _say("  [slack]   Posting to #orders channel...")
     time.sleep(0.18)
     result = _result("slack", started)
-    print(f"  [slack]   Posted — {result['message_id']}")
+    _say(f"  [slack]   Posted — {result['message_id']}")
     return result
 
 
@@ -109,10 +119,10 @@ def send_push(_: Context, event: dict[str, Any], simulate_crash: bool) -> dict[s
     order_id = event["order_id"]
     attempt = _push_attempts.get(order_id, 0) + 1
     _push_attempts[order_id] = attempt
-    print(f"  [push]    Sending push notification to user {event['user_id']} (attempt {attempt})...")
+    _say(f"  [push]    Sending push notification to user {event['user_id']} (attempt {attempt})...")
     time.sleep(0.12)
     if simulate_crash and attempt == 1:
         raise RuntimeError("Push service unavailable — will retry")
     result = _result("push", started)
-    print(f"  [push]    Delivered — {result['message_id']}")
+    _say(f"  [push]    Delivered — {result['message_id']}")
     return result

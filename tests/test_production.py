@@ -92,6 +92,7 @@ def test_main_crash_retries_push_only() -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "Channels notified: 4/4" in lines
+    # Whole lines: the channels print from four threads at once (see channels._say).
     attempts = [line for line in lines if line.startswith("  [push]    Sending")]
     assert [a[-14:] for a in attempts] == ["(attempt 1)...", "(attempt 2)..."]
     for sender in ("[email]   Sending", "[sms]     Sending", "[slack]   Posting"):

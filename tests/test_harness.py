@@ -54,7 +54,7 @@ def test_injected_latency_slows_only_that_channel(lab: Lab) -> None:
     run = lab.run(live=False, faults={"slack": Fault(extra_ms=500)})
     durations = {a.channel: a.duration_ms for a in run.attempts()}
     assert durations["slack"] >= 650
-    assert durations["email"] < 550
+    assert durations["email"] < durations["slack"]  # only slack was slowed
     assert run.wall_ms >= 650
 
 

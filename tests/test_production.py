@@ -35,14 +35,15 @@ def test_channel_signatures() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fn", "low", "high", "before", "after"),
+    ("fn", "latency", "before", "after"),
     [
-        (send_email, 390, 460, "  [email]   Sending order confirmation to user user_alice...", "  [email]   Sent — msg_email_"),
-        (send_sms, 240, 310, "  [sms]     Sending SMS to user user_alice...", "  [sms]     Sent — msg_sms_"),
-        (send_slack, 170, 240, "  [slack]   Posting to #orders channel...", "  [slack]   Posted — msg_slack_"),
+        (send_email, 400, "  [email]   Sending order confirmation to user user_alice...", "  [email]   Sent — msg_email_"),
+        (send_sms, 250, "  [sms]     Sending SMS to user user_alice...", "  [sms]     Sent — msg_sms_"),
+        (send_slack, 180, "  [slack]   Posting to #orders channel...", "  [slack]   Posted — msg_slack_"),
     ],
 )
-def test_channel_latency_lines_and_result(fn, low, high, before, after, capsys) -> None:  # noqa: ANN001
+def test_channel_latency_lines_and_result(fn, latency, before, after, capsys) -> None:  # noqa: ANN001
+    low, high = latency - 10, latency + 150  # sleep never ends early; a busy machine may add some
     started = time.time()
     result = fn(None, EVENT)
     elapsed = (time.time() - started) * 1000
@@ -65,7 +66,7 @@ def test_push_fails_first_attempt_only_when_crash_is_simulated(capsys) -> None: 
     assert out[0] == "  [push]    Sending push notification to user user_alice (attempt 1)..."
     assert out[1] == "  [push]    Sending push notification to user user_alice (attempt 2)..."
     assert out[2].startswith("  [push]    Delivered — msg_push_")
-    assert second["channel"] == "push" and 110 <= second["duration_ms"] <= 180
+    assert second["channel"] == "push" and 110 <= second["duration_ms"] < 120 + 150
     assert channels._push_attempts["ord_push_spec"] == 2
 
 

@@ -6,8 +6,11 @@ inside one process today, several worker processes when a server is used.
 SQLite in WAL mode lets any number of processes append to the same file.
 
 Three tables:
-- ``attempts``: one row per channel attempt (start, end, outcome, process id);
-  an attempt whose outcome is ``sent`` is a message the customer received.
+- ``attempts``: one row per channel attempt (start, end, outcome, process id).
+  ``sent``: the provider confirmed, the customer got the message. ``failed``
+  or ``killed`` after the provider was called: nobody knows; in real life the
+  message may have arrived (at-least-once delivery). ``failed`` before the
+  provider was called (an injected outage): nothing was sent.
 - ``lines``: what the channel printed during the attempt, so a run's output is
   shown with that run and not in whichever notebook cell happens to be running.
 - ``faults``: the failures and delays injected into an order, read by whichever
@@ -37,7 +40,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     started REAL NOT NULL,
     ended REAL,
     outcome TEXT NOT NULL DEFAULT 'running',
-    error TEXT
+    error TEXT,
+    provider_called INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS attempts_order ON attempts(order_id);
 CREATE TABLE IF NOT EXISTS lines (
@@ -67,8 +71,18 @@ class Attempt:
     pid: int
     started: float
     ended: float | None
-    outcome: str  # running | sent | failed
+    outcome: str  # running | sent | failed | killed
     error: str | None
+    provider_called: bool = True
+
+    @property
+    def delivery(self) -> str:
+        """Did the customer get this attempt's message: ``yes``, ``no`` or ``unknown``."""
+        if self.outcome == "sent":
+            return "yes"
+        if self.outcome == "running":
+            return "pending"
+        return "unknown" if self.provider_called else "no"
 
     @property
     def duration_ms(self) -> int | None:
@@ -107,6 +121,9 @@ class Ledger:
         db.execute("PRAGMA journal_mode=WAL")
         with db:
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(attempts)")}
+            if "provider_called" not in columns:  # a ledger file from an earlier version of the lessons
+                db.execute("ALTER TABLE attempts ADD COLUMN provider_called INTEGER NOT NULL DEFAULT 1")
 
     def _db(self) -> sqlite3.Connection:
         """One connection per thread: opening one per write costs milliseconds on the critical path."""
@@ -126,11 +143,20 @@ class Ledger:
 
     # -- written by the observing registry, in whichever process runs a channel
 
-    def begin(self, order_id: str, channel: str, attempt: int) -> int:
+    def begin(self, order_id: str, channel: str, attempt: int, *, provider_called: bool = True) -> int:
         return self._write(
-            "INSERT INTO attempts (order_id, channel, attempt, pid, started) VALUES (?, ?, ?, ?, ?)",
-            (order_id, channel, attempt, os.getpid(), time.time()),
+            "INSERT INTO attempts (order_id, channel, attempt, pid, started, provider_called) VALUES (?, ?, ?, ?, ?, ?)",
+            (order_id, channel, attempt, os.getpid(), time.time(), int(provider_called)),
         )
+
+    def mark_killed(self, pid: int) -> int:
+        """Close the attempts a killed process left running; returns how many."""
+        db = self._db()
+        with db:
+            return db.execute(
+                "UPDATE attempts SET outcome = 'killed', ended = ?, error = 'worker process killed' WHERE pid = ? AND outcome = 'running'",
+                (time.time(), pid),
+            ).rowcount
 
     def end(self, row: int, outcome: str, error: str | None, lines: list[tuple[float, str]]) -> None:
         """Close an attempt and file what the channel printed, in one transaction."""
@@ -159,10 +185,10 @@ class Ledger:
 
     def attempts(self, order_id: str) -> list[Attempt]:
         rows = self._read(
-            "SELECT order_id, channel, attempt, pid, started, ended, outcome, error FROM attempts WHERE order_id = ? ORDER BY started",
+            "SELECT order_id, channel, attempt, pid, started, ended, outcome, error, provider_called FROM attempts WHERE order_id = ? ORDER BY started",
             (order_id,),
         )
-        return [Attempt(*row) for row in rows]
+        return [Attempt(*row[:8], provider_called=bool(row[8])) for row in rows]
 
     def lines(self, order_id: str) -> list[str]:
         return [text for (text,) in self._read("SELECT text FROM lines WHERE order_id = ? ORDER BY t", (order_id,))]
@@ -175,19 +201,16 @@ class Ledger:
         return counts
 
     def table(self, order_id: str) -> str:
-        """The ledger of one order as a small HTML table: attempts, failures, sends."""
+        """The ledger of one order as a small HTML table: attempts, and what reached the customer."""
         attempts = self.attempts(order_id)
         rows = []
         for channel in CHANNELS:
             mine = [a for a in attempts if a.channel == channel]
-            sent = sum(a.outcome == "sent" for a in mine)
-            rows.append(
-                (
-                    channel,
-                    len(mine),
-                    sum(a.outcome == "failed" for a in mine),
-                    sent,
-                    "✓ once" if sent == 1 else ("✗ never" if sent == 0 else f"⚠ {sent} times"),
-                )
-            )
-        return html_table(("channel", "attempts", "failed", "sent", ""), rows, caption=f"Send ledger — {order_id}")
+            sent = sum(a.delivery == "yes" for a in mine)
+            unknown = sum(a.delivery == "unknown" for a in mine)
+            verdict = "✓ once" if sent == 1 else ("✗ never" if sent == 0 else f"⚠ {sent} times")
+            if unknown:
+                verdict += f" · ⚠ +{unknown} may have arrived"
+            rows.append((channel, len(mine), sent, unknown, sum(a.delivery == "no" for a in mine), verdict))
+        headers = ("channel", "attempts", "confirmed sent", "unknown: failed or killed after the provider call", "not sent", "")
+        return html_table(headers, rows, caption=f"Send ledger — {order_id}")

@@ -88,9 +88,16 @@ def time_channels() -> dict[str, int]:
     return measured
 
 
-def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str = "") -> None:
-    """Compare a learner's prediction with a measurement, and say so."""
+def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str = "") -> bool | None:
+    """Compare a learner's prediction with a measurement, and say so.
+
+    Returns True or False, or None when there is no prediction yet (the
+    lessons leave every guess as ``None`` for the learner to fill in).
+    """
     label = f"{what}: " if what else ""
+    if prediction is None or prediction is Ellipsis:
+        print(f"{label}write your guess first: replace None in the prediction cell, run it, then run this cell again")
+        return None
     if isinstance(prediction, (int, float)) and isinstance(measured, (int, float)):
         ok = abs(prediction - measured) <= tolerance * max(abs(measured), 1)
         verdict = f"within {tolerance:.0%}" if ok else f"more than {tolerance:.0%} off"
@@ -98,6 +105,7 @@ def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str =
     else:
         ok = prediction == measured
         print(f"{label}you predicted {prediction!r}, measured {measured!r} {'✓' if ok else '✗'}")
+    return ok
 
 
 def compare(fan_out: Run, sequential: Run) -> None:

@@ -113,14 +113,15 @@ class ObservingRegistry(Registry):
             order_id = event["order_id"]
             attempt = ctx.info.attempt
             fault = ledger.fault(order_id, channel)
-            row = ledger.begin(order_id, channel, attempt)
+            injected = attempt <= fault.fail_first  # fails before the provider is called: nothing sent
+            row = ledger.begin(order_id, channel, attempt, provider_called=not injected)
             _install_stdout_router()  # again: pytest or a front end may have swapped sys.stdout
             capture = _local.buffer = _Capture()
             outcome, error = "failed", "interrupted"
             try:
                 if fault.extra_ms:
                     time.sleep(fault.extra_ms / 1000)
-                if attempt <= fault.fail_first:
+                if injected:
                     msg = f"{channel} provider unavailable (injected failure, attempt {attempt} of the first {fault.fail_first})"
                     raise InjectedFailure(msg)
                 result = fn(ctx, event, *args)

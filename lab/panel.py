@@ -38,8 +38,10 @@ class Panel:
             rows.append(self.workers)
 
         self.crash = widgets.ToggleButton(
-            value=False, description="push: simulate_crash", icon="bolt", tooltip="the example's own first-attempt failure", layout={"width": "220px"}
+            value=False, icon="bolt", tooltip="the example's own first-attempt failure", layout={"width": "260px"}
         )
+        self.crash.observe(lambda _: self._show_crash(), "value")
+        self._show_crash()
         self.fail_first = {c: widgets.Dropdown(options=[0, 1, 2, 3], value=0, description=f"{c} fails", layout={"width": "170px"}) for c in CHANNELS}
         self.extra_ms = {
             c: widgets.IntSlider(value=0, min=0, max=1000, step=50, description="+ms", layout={"width": "260px"}) for c in CHANNELS
@@ -62,6 +64,13 @@ class Panel:
             [*rows, widgets.HBox([self.run_button, self.rerun_button]), self.status, self.timeline, self.ledger, self.output]
         )
 
+    def _show_crash(self) -> None:
+        """Make the toggle's state impossible to miss: words and colour, not a faint shade."""
+        on = self.crash.value
+        self.crash.description = f"push: simulate_crash {'ON' if on else 'off'}"
+        self.crash.button_style = "danger" if on else ""
+        self.crash.icon = "bolt" if on else "circle-o"
+
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
@@ -82,22 +91,34 @@ class Panel:
         self.last, self.last_workers = run, self.workers.value if new else self.last_workers
         self._done.clear()
         self.rerun_button.disabled = False
-        self.status.value = f"running {escape(run.workflow_id)} on {self.last_workers} workers…"
-        self.timeline.children = [LiveTimeline(run).widget]
-        threading.Thread(target=self._follow, args=(run,), daemon=True).start()
+        workers = f"{self.last_workers} worker{'s' if self.last_workers != 1 else ''}"
+        if run.resubmitted:
+            what = "the stored result" if run.stored else "the run in flight"
+            self.status.value = f"re-running {escape(run.workflow_id)}: asking the store for {what}…"
+            title = f"re-run of {run.workflow_id} — drawn on the original run's clock"
+        else:
+            self.status.value = f"running {escape(run.workflow_id)} on {workers}…"
+            title = f"{run.workflow} — {run.workflow_id} — {workers}"
+        chart = LiveTimeline(run, title=title)
+        self.timeline.children = [chart.widget]
+        threading.Thread(target=self._follow, args=(run, chart), daemon=True).start()
 
-    def _follow(self, run: Run) -> None:
+    def _follow(self, run: Run, chart: LiveTimeline) -> None:
         try:
             result = run.wait()
-            self.status.value = (
-                f"✓ {escape(run.workflow_id)}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms "
-                f"(the workflow measured {result['total_ms']} ms)"
-            )
+            if run.resubmitted:
+                self.status.value = "✓ " + escape(run.resubmission_summary())
+            else:
+                self.status.value = (
+                    f"✓ {escape(run.workflow_id)}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms "
+                    f"(the workflow measured {result['total_ms']} ms)"
+                )
         except Exception as e:  # noqa: BLE001 - the run's own failure, shown where it was started
             self._error(e)
         finally:
             self.ledger.value = run.ledger.table(run.order_id)
             self.output.value = "<pre style='font-size:11px'>" + escape("\n".join(run.lines())) + "</pre>"
+            chart.drawn.wait(5)
             if run is self.last:
                 self._done.set()
 

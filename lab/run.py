@@ -31,6 +31,14 @@ class Run:
     started: float = field(default_factory=time.time)
     ended: float | None = None
     future: Future = field(default_factory=Future, repr=False)
+    # A re-submitted order: when the store first saw it, and when it completed
+    # there (None: still in flight). A fresh run has origin == started.
+    origin: float = 0.0
+    stored_ms: int | None = None
+    resubmitted: bool = False
+
+    def __post_init__(self) -> None:
+        self.origin = self.origin or self.started
 
     @property
     def order_id(self) -> str:
@@ -59,6 +67,23 @@ class Run:
         assert self.ended is not None
         return round((self.ended - self.started) * 1000)
 
+    @property
+    def stored(self) -> bool:
+        """True when the order had already completed: the store answered, nothing ran."""
+        return self.stored_ms is not None
+
+    def done_ms(self) -> tuple[int | None, str]:
+        """When the order's run ended, in ms since ``origin``, and what to call it (None while running)."""
+        if self.stored_ms is not None:
+            return self.stored_ms, "done (the original run)"
+        if self.ended is None:
+            return None, ""
+        return round((self.ended - self.origin) * 1000), "done"
+
+    def new_attempts(self) -> list[Attempt]:
+        """Channel attempts that started after this submission (a stored result has none)."""
+        return [a for a in self.attempts() if a.started >= self.started]
+
     def attempts(self) -> list[Attempt]:
         return self.ledger.attempts(self.order_id)
 
@@ -74,6 +99,8 @@ class Run:
 
     def summary(self) -> str:
         result = self.wait()
+        if self.resubmitted:
+            return self.resubmission_summary()
         per = self.channel_ms()
         return (
             f"{self.workflow} run of {self.workflow_id}: {result['channels_notified']}/4 channels notified\n"
@@ -81,6 +108,22 @@ class Run:
             f"  slowest channel      {max(per.values()):5d} ms ({max(per, key=per.get)})\n"
             f"  sum of the channels  {sum(per.values()):5d} ms\n"
             + "".join(f"    {c:<6} {ms:4d} ms\n" for c, ms in per.items())
+        )
+
+    def resubmission_summary(self) -> str:
+        """What a re-submission of the same order did, measured: never drawn as a run of its own."""
+        self.wait()
+        new = self.new_attempts()
+        ran = f"{len(new)} channel attempt(s) ran since" if new else "no channel ran, nothing was sent"
+        if self.stored:
+            return (
+                f"re-run of {self.workflow_id}: the stored result was returned in {self.wall_ms} ms — {ran}. "
+                f"(The original run took {self.stored_ms} ms.)\n"
+            )
+        total, _ = self.done_ms()
+        return (
+            f"re-run of {self.workflow_id}: joined the run in flight and got its result {self.wall_ms} ms later — "
+            f"the order ran once ({total} ms since it was first submitted).\n"
         )
 
     def show(self) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from resonate import Resonate
+from resonate.models.durable_promise import DurablePromise
 
 from channels import send_email, send_push, send_slack, send_sms
 from lab.events import new_event, validate_event
@@ -67,12 +68,16 @@ def _check_faults(faults: object) -> dict[str, Fault]:
     return dict(faults)
 
 
-def _submitted_func(resonate: Resonate, workflow_id: str) -> str | None:
-    """The function an existing workflow promise was created for, if there is one."""
+def _existing(resonate: Resonate, workflow_id: str) -> DurablePromise | None:
+    """The workflow's promise if this order was submitted before."""
     try:
-        promise = resonate.promises.get(workflow_id)
+        return resonate.promises.get(workflow_id)
     except Exception:  # noqa: BLE001 - no such promise: a new run
         return None
+
+
+def _func_of(promise: DurablePromise) -> str | None:
+    """The function a workflow promise was created for."""
     try:
         return json.loads(promise.param.data or "{}").get("func")
     except ValueError:
@@ -149,7 +154,8 @@ class Lab:
         faults = _check_faults(faults)
         resonate = self.resonate(workers)
         workflow_id = f"notify/{event['order_id']}"
-        earlier = _submitted_func(resonate, workflow_id)
+        existing = _existing(resonate, workflow_id)
+        earlier = existing and _func_of(existing)
         if earlier and earlier != WORKFLOWS[workflow].__name__:
             msg = f"order {event['order_id']} was already submitted to {earlier}; run {workflow} on a new order"
             raise ValueError(msg)
@@ -159,21 +165,42 @@ class Lab:
                 raise ValueError(msg)
             self.ledger.set_faults(event["order_id"], faults)
         run = Run(workflow_id, event, workflow, resonate, self.ledger)
+        if existing is not None:  # a re-run: drawn on the original run's clock, never as a run of its own
+            run.resubmitted = True
+            run.origin = existing.created_on / 1000
+            if existing.completed_on is not None:
+                run.stored_ms = existing.completed_on - existing.created_on
         handle = resonate.begin_run(run.workflow_id, WORKFLOWS[workflow], event, simulate_crash)
         run._finish(handle)
         return run
 
-    def run(self, event: dict[str, Any] | None = None, *, live: bool = True, timeout: float = 90, **options: Any) -> Run:
-        """Submit a run, show its live timeline, and wait for it to finish."""
+    def run(
+        self,
+        event: dict[str, Any] | None = None,
+        *,
+        live: bool = True,
+        timeout: float = 90,
+        title: str | None = None,
+        axis_ms: float = 500,
+        **options: Any,
+    ) -> Run:
+        """Submit a run, show its live timeline, and wait for it to finish.
+
+        ``title`` and ``axis_ms`` (the least span of the time axis) let charts
+        that are meant to be compared share a scale. A re-run of an order that
+        has already completed draws no chart: it says what the store did.
+        """
         run = self.start(event, **options)
-        if live:
+        if live and not run.stored:
             from IPython.display import display
 
-            display(self.timeline(run).widget)
+            display(self.timeline(run, title=title, axis_ms=axis_ms).widget)
         run.wait(timeout)
+        if run.resubmitted:
+            print(run.resubmission_summary(), end="")
         return run
 
-    def timeline(self, run: Run, lanes: str = "channel") -> Any:
+    def timeline(self, run: Run, **options: Any) -> Any:
         from lab.timeline import LiveTimeline
 
-        return LiveTimeline(run, lanes=lanes)
+        return LiveTimeline(run, **options)

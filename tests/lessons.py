@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -14,13 +15,34 @@ from tests.conftest import ROOT
 NOTEBOOKS = ROOT / "notebooks"
 
 
-def execute(name: str, probe: str, run_dir: Path, passes: int = 2) -> dict:
+PREDICTION = re.compile(r"^(my_\w+) = None\b.*$", re.MULTILINE)
+
+
+def predictions_in(nb: nbformat.NotebookNode) -> list[str]:
+    """The names of the guesses a lesson leaves for the learner (``my_... = None``)."""
+    return [m.group(1) for c in nb.cells if c.cell_type == "code" for m in PREDICTION.finditer(c.source)]
+
+
+def answer(nb: nbformat.NotebookNode, answers: dict[str, str]) -> None:
+    """Fill in the learner's guesses, as a learner would: every one must be given."""
+    missing = [n for n in predictions_in(nb) if n not in answers]
+    assert not missing, f"the test gives no answer for {missing}"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = PREDICTION.sub(lambda m: f"{m.group(1)} = {answers[m.group(1)]}", cell.source)
+
+
+def execute(name: str, probe: str, run_dir: Path, passes: int = 2, answers: dict[str, str] | None = None) -> dict:
     """Run every cell of ``name`` ``passes`` times in one fresh kernel, then ``probe``.
 
-    Fails on any error output. ``probe`` is Python run in the same kernel
-    afterwards; it ends by printing one JSON line, which is returned.
+    ``answers`` fills in the learner's guesses (``{"my_prediction_ms": "950"}``);
+    without it they stay ``None``, as the lesson is committed. Fails on any
+    error output. ``probe`` is Python run in the same kernel afterwards; it
+    ends by printing one JSON line, which is returned.
     """
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    if answers is not None:
+        answer(nb, answers)
     client = NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
     with client.setup_kernel(env={**os.environ, "LAB_RUN_DIR": str(run_dir)}):
         for n in range(passes):

@@ -1,9 +1,12 @@
-"""Every lesson opened, run and clicked in real JupyterLab, in Debian's chromium.
+"""Every lesson opened, run, clicked and saved in real JupyterLab, in Debian's chromium.
 
 Starts JupyterLab on 127.0.0.1 with a fresh workspace and settings folder (no
 token, news pop-up off, full rendering so every output is in the page) and
-drives it with Playwright. Screenshots go to ``test-artifacts/``; the README's
-timeline picture is one of them.
+drives it with Playwright at 1024×768 with the file browser open — a laptop
+or a projector, not a wide monitor. JupyterLab serves a throw-away git clone
+of the working tree, set up as ``scripts/lessons`` sets up a clone: each lesson
+is saved after its run, and the clone must stay clean in ``git status``.
+Screenshots go to ``test-artifacts/``; the README's pictures are some of them.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +24,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
@@ -35,8 +37,28 @@ def artifact(name: str) -> str:
 SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
+VIEWPORT = {"width": 1024, "height": 768}
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=lessons", "-c", "user.email=lessons@localhost", *args],
+        cwd=repo, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+
+
+def clone_of_working_tree(dest: Path) -> Path:
+    """A git repository holding the working tree as it is (committed or not), set up like a learner's clone."""
+    files = _git(ROOT, "ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    _git(dest, "init", "-q")
+    _git(dest, "add", "-A")
+    _git(dest, "commit", "-q", "-m", "the lessons as a learner clones them")
+    return dest
 
 
 def _chromium() -> str:
@@ -46,26 +68,21 @@ def _chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     tmp = tmp_path_factory.mktemp("jupyter")
     for name, value in SETTINGS.items():
         path = tmp / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(value))
-    shutil.copytree(ROOT / "notebooks", tmp / "notebooks")  # JupyterLab saves what it runs: never into the repository
-    port = _free_port()
+    repo = clone_of_working_tree(tmp / "clone")
+    port = free_port()
     env = {**os.environ, "LAB_RUN_DIR": str(tmp / "runs"), "JUPYTER_CONFIG_DIR": str(tmp / "config")}
     server = subprocess.Popen(
         [
             sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-            "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={tmp}",
+            f"--config={ROOT / 'scripts' / 'jupyter_server_config.py'}",  # as scripts/lessons launches it
+            "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={repo}",
             "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
             f"--LabApp.workspaces_dir={tmp / 'workspaces'}", f"--LabApp.user_settings_dir={tmp / 'settings'}",
             "--LabApp.expose_app_in_browser=True",
@@ -83,7 +100,7 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     pytest.fail(f"JupyterLab did not start: {(tmp / 'jupyter.log').read_text()[-2000:]}")
                 time.sleep(0.5)
-        yield url
+        yield url, repo
     finally:
         server.terminate()
         try:
@@ -117,16 +134,41 @@ ALL_RAN = """() => {
 }"""
 
 
+DIRTY = "() => window.jupyterapp.shell.currentWidget.context.model.dirty"
+TIMELINES_FIT = """() => {
+  const notebook = document.querySelector('.jp-NotebookPanel-notebook').getBoundingClientRect();
+  return [...document.querySelectorAll('svg.lab-timeline')].map(svg => {
+    const done = svg.querySelector('line.done');
+    const box = svg.closest('.jupyter-widgets, .widget-html-content') || svg.parentElement;
+    return {right: svg.getBoundingClientRect().right, done: done ? done.getBoundingClientRect().right : null,
+            limit: notebook.right, scrolls: box.scrollWidth > box.clientWidth + 1};
+  });
+}"""
+FAILED_FILLS = """() => [...document.querySelectorAll("svg.lab-timeline rect.bar[data-outcome='failed']")].map(bar => {
+  const id = (bar.getAttribute('fill').match(/^url\\(#(.+)\\)$/) || [])[1];
+  const owner = id && document.getElementById(id) && document.getElementById(id).closest('svg');
+  return {id, own: owner === bar.closest('svg'), pattern: !!id && bar.closest('svg').querySelector('pattern#' + CSS.escape(id)) !== null};
+})"""
+BARS_TO_SCALE = """(svg) => {
+  const span = +svg.dataset.spanMs, plot = +svg.dataset.plotWidth;
+  return [...svg.querySelectorAll('rect.bar')].map(b => ({ms: +b.dataset.ms, width: +b.getAttribute('width'), needed: +b.dataset.ms * plot / span}));
+}"""
+
+
 def open_and_run_all(browser: object, url: str, name: str):  # noqa: ANN201
+    """Open a lesson as a learner would (1024×768, file browser open), run every cell, and check the page."""
     for earlier in browser.contexts:  # one lesson open at a time, as a learner would have it
         earlier.close()
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = browser.new_context(viewport=VIEWPORT).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(f"{url}/lab/workspaces/{Path(name).stem}/tree/notebooks/{name}?reset")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
         page.wait_for_function(KERNEL_READY, timeout=60_000, polling=250)
+        page.evaluate("() => window.jupyterapp.shell.activateById('filebrowser')")
+        page.wait_for_selector("#filebrowser:not(.lm-mod-hidden)", timeout=10_000)
+        assert page.evaluate(DIRTY) is False, f"{name} is marked modified before anything was run"
         for _ in range(3):  # a run-all issued while the session is still settling can be dropped: issue it again
             page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")  # not awaited
             try:
@@ -145,64 +187,129 @@ def open_and_run_all(browser: object, url: str, name: str):  # noqa: ANN201
     return page, errors
 
 
+def assert_timelines_readable(page) -> None:  # noqa: ANN001
+    """Every chart fits the notebook at this width, and every failed bar is hatched by its own chart's pattern."""
+    for chart in page.evaluate(TIMELINES_FIT):
+        assert chart["right"] <= chart["limit"] + 1, f"a timeline is cut off: right edge {chart['right']} > {chart['limit']}"
+        assert chart["done"] is None or chart["done"] <= chart["limit"] + 1, "the done line is outside the notebook"
+        assert not chart["scrolls"], "a timeline scrolls inside its widget"
+    for bar in page.evaluate(FAILED_FILLS):
+        assert bar["own"] and bar["pattern"], f"a failed bar's fill {bar['id']!r} resolves outside its own chart"
+
+
+def assert_bars_to_scale(svg) -> int:  # noqa: ANN001
+    """No bar is drawn narrower than the time it measured; returns how many bars there are."""
+    bars = svg.evaluate(BARS_TO_SCALE)
+    for bar in bars:
+        assert bar["width"] >= bar["needed"] - 1, f"a {bar['ms']} ms bar is drawn {bar['width']} wide, needs {bar['needed']:.0f}"
+    return len(bars)
+
+
+SAVED: dict[str, tuple[Path, float]] = {}
+
+
+def save(page, repo: Path, name: str) -> None:  # noqa: ANN001
+    """Save the lesson, as a learner presses Ctrl+S, and note when."""
+    SAVED[name] = (repo / "notebooks" / name, time.time() - 0.01)
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(f"() => !({DIRTY})()", timeout=15_000)
+
+
 def screenshot(page, name: str) -> None:  # noqa: ANN001
     """The whole notebook: the viewport grows to its height, since it scrolls inside the page."""
     height = page.evaluate("document.querySelector('.jp-WindowedPanel-inner, .jp-Notebook').scrollHeight")
-    page.set_viewport_size({"width": 1280, "height": min(max(900, height + 200), 12_000)})
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(VIEWPORT["height"], height + 200), 12_000)})
     page.wait_for_timeout(300)
     page.screenshot(path=artifact(name))
+    page.set_viewport_size(VIEWPORT)
 
 
-def test_welcome_in_browser(jupyter: str, browser: object) -> None:
-    page, errors = open_and_run_all(browser, jupyter, "00_welcome.ipynb")
+def test_welcome_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
+    url, repo = jupyter
+    page, errors = open_and_run_all(browser, url, "00_welcome.ipynb")
     assert page.locator("table.lab-table caption", has_text="Environment check").count() == 1
     checks = page.locator("table.lab-table", has_text="Environment check").locator("td")
     assert checks.filter(has_text="✓").count() >= 8
     assert checks.filter(has_text="✗").count() == 0
+    assert page.locator("text=write your guess first").count() >= 1  # nothing is pre-filled
     screenshot(page, "00_welcome")
+    save(page, repo, "00_welcome.ipynb")
     assert not errors
 
 
-def test_sequential_in_browser(jupyter: str, browser: object) -> None:
-    page, errors = open_and_run_all(browser, jupyter, "01_sequential.ipynb")
+def test_sequential_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
+    url, repo = jupyter
+    page, errors = open_and_run_all(browser, url, "01_sequential.ipynb")
     timeline = page.locator("svg.lab-timeline")
     assert timeline.count() == 1
     assert timeline.locator("rect.bar[data-outcome='sent']").count() == 4
     assert timeline.locator("text.total").count() == 1
+    assert_timelines_readable(page)
     screenshot(page, "01_sequential")
+    save(page, repo, "01_sequential.ipynb")
     assert not errors
 
 
-def test_fan_out_in_browser(jupyter: str, browser: object) -> None:
-    page, errors = open_and_run_all(browser, jupyter, "02_fan_out.ipynb")
+def test_fan_out_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
+    url, repo = jupyter
+    page, errors = open_and_run_all(browser, url, "02_fan_out.ipynb")
     timelines = page.locator("svg.lab-timeline")
     assert timelines.count() == 4  # the run, then 1, 2 and 4 workers
     first = timelines.first
     assert first.locator("rect.bar[data-outcome='sent']").count() == 4
+    spans = {timelines.nth(i).get_attribute("data-span-ms") for i in (1, 2, 3)}
+    assert len(spans) == 1, f"the workers charts must share one scale, got {spans}"
+    for i, title in ((1, "1 worker"), (2, "2 workers"), (3, "4 workers")):
+        assert timelines.nth(i).locator("text", has_text=title).count() == 1
+    assert_timelines_readable(page)
     first.scroll_into_view_if_needed()
     first.screenshot(path=artifact("02_fan_out-timeline"))
     assert page.locator(".widget-toggle-buttons").count() == 1
     assert page.locator("table.lab-table caption", has_text="Durable promises").count() == 1
     screenshot(page, "02_fan_out")
+    save(page, repo, "02_fan_out.ipynb")
     assert not errors
 
 
-def test_push_failures_clicked_in_browser(jupyter: str, browser: object) -> None:
-    page, errors = open_and_run_all(browser, jupyter, "03_push_failures.ipynb")
+def test_push_failures_clicked_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
+    url, repo = jupyter
+    page, errors = open_and_run_all(browser, url, "03_push_failures.ipynb")
     scripted = page.locator("svg.lab-timeline").first
     assert scripted.locator("rect.bar[data-channel='push'][data-attempt='2'][data-outcome='sent']").count() == 1
+    assert scripted.locator("text.retry-gap[data-channel='push']").count() == 1
     panel = page.locator(".widget-vbox").filter(has=page.locator("button", has_text="Run a new order")).last
     toggle = panel.locator("button", has_text="push: simulate_crash")
+    assert toggle.inner_text().strip().endswith("off")
     toggle.click()
     page.wait_for_function("(el) => el.classList.contains('mod-active')", arg=toggle.element_handle(), timeout=5_000)
+    assert toggle.inner_text().strip().endswith("ON")
     panel.locator("button", has_text="Run a new order").click()
     live = panel.locator("svg.lab-timeline")
     live.locator("rect.bar[data-channel='push'][data-attempt='1'][data-outcome='failed']").wait_for(timeout=15_000)
+    live.locator("g.retry-wait[data-channel='push'][data-attempt='2']").wait_for(timeout=5_000)  # the wait is shown, not a hang
+    live.scroll_into_view_if_needed()
+    panel.screenshot(path=artifact("03_push_failures-waiting"))
     live.locator("rect.bar[data-channel='push'][data-attempt='2'][data-outcome='sent']").wait_for(timeout=20_000)
     panel.locator("text=4/4 notified").wait_for(timeout=10_000)
+    assert live.locator("g.retry-wait").count() == 0
     ledger = panel.locator("table.lab-table", has_text="Send ledger")
     assert ledger.locator("text=✓ once").count() == 4
+    assert ledger.locator("text=may have arrived").count() == 1  # push attempt 1 failed after the provider call
+    assert_timelines_readable(page)
     live.scroll_into_view_if_needed()
     panel.screenshot(path=artifact("03_push_failures-panel"))
+    panel.locator("button", has_text="Re-run the same order").click()
+    panel.locator("text=stored result was returned").wait_for(timeout=10_000)
+    assert "nothing was sent" in panel.inner_text()
+    assert assert_bars_to_scale(panel.locator("svg.lab-timeline")) == 5  # the original run's bars, on its own clock
     screenshot(page, "03_push_failures")
+    save(page, repo, "03_push_failures.ipynb")
     assert not errors
+
+
+def test_saved_lessons_leave_the_clone_clean(jupyter: tuple[str, Path]) -> None:
+    """Runs last: every lesson was run and saved, with its outputs, and git sees no change."""
+    repo = jupyter[1]
+    saved = SAVED.values()
+    assert len(saved) == 4 and all(p.stat().st_mtime > t for p, t in saved), "every lesson was saved after its run"
+    assert _git(repo, "status", "--porcelain") == ""

@@ -7,6 +7,7 @@ the lesson's widgets through their own code paths (``button.click()``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,12 @@ def test_welcome(tmp_path: Path) -> None:
 import json
 from lab.lesson import environment_checks
 print(json.dumps({"measured": measured, "checks": {w: ok for w, _, ok, _ in environment_checks(lab)},
-                  "ledger": str(lab.ledger.path)}))
+                  "ledger": str(lab.ledger.path), "verdict": check(my_slowest_guess, max(measured, key=measured.get))}))
 """,
         tmp_path,
+        answers={"my_slowest_guess": '"sms"', "my_sequential_guess_ms": "950"},
     )
+    assert found["verdict"] is False  # a wrong guess is told so
     assert max(found["measured"], key=found["measured"].get) == "email"
     assert min(found["measured"], key=found["measured"].get) == "push"
     assert all(found["checks"].values()), found["checks"]
@@ -49,10 +52,13 @@ def test_sequential_is_a_staircase(tmp_path: Path) -> None:
 import json
 a = run.attempts()
 print(json.dumps({"wall": run.wall_ms, "sum": sum(run.channel_ms().values()),
-                  "order": [x.channel for x in a], "gaps": [a[i+1].started - a[i].ended for i in range(len(a) - 1)]}))
+                  "order": [x.channel for x in a], "gaps": [a[i+1].started - a[i].ended for i in range(len(a) - 1)],
+                  "verdict": check(my_prediction_ms, run.wall_ms)}))
 """,
         tmp_path,
+        answers={"my_prediction_ms": "950"},
     )
+    assert found["verdict"] is True  # the sum, predicted from lesson 0's figures
     assert found["order"] == ["email", "sms", "slack", "push"]
     assert all(gap >= 0 for gap in found["gaps"])  # each starts after the previous ended
     assert found["wall"] >= found["sum"]
@@ -65,24 +71,29 @@ def test_fan_out_runs_in_parallel_and_needs_workers(tmp_path: Path) -> None:
 import json
 from lab.checkpoints import checkpoints
 starts = [x.started for x in run.attempts()]
+lesson_walls = walls
 panel = Panel(lab, workers=True)
 walls = {}
 for w in (1, 4):
     panel.workers.value = w
     panel.run_button.click()
     walls[w] = panel.wait().wall_ms
-print(json.dumps({"wall": run.wall_ms, "sum": sum(run.channel_ms().values()), "slowest": max(run.channel_ms().values()),
+print(json.dumps({"wall": run.wall_ms, "lesson_walls": lesson_walls, "verdict": check(my_prediction_ms, run.wall_ms), "sum": sum(run.channel_ms().values()), "slowest": max(run.channel_ms().values()),
                   "spread": (max(starts) - min(starts)) * 1000, "seq": sequential.wall_ms, "walls": walls,
                   "ids": [r["id"] for r in checkpoints(run.resonate, run.workflow_id)], "root": run.workflow_id,
                   "states": [r["state"] for r in checkpoints(run.resonate, run.workflow_id)],
                   "ledger": "sent" in panel.ledger.value, "status": panel.status.value}))
 """,
         tmp_path,
+        answers=None,  # the guess left as committed: the check asks for it
     )
+    assert found["verdict"] is None
     assert found["wall"] < 0.6 * found["sum"]
     assert found["spread"] < 0.25 * found["slowest"]  # four bars start together
     assert found["seq"] > 1.8 * found["wall"]
     assert found["walls"]["1"] > 1.8 * found["walls"]["4"]  # one worker: back to a staircase
+    one, two, four = (found["lesson_walls"][w] for w in ("1", "2", "4"))
+    assert one > 1.5 * two and two > 1.1 * four  # the lesson's three charts: sum, two slots, slowest
     root = found["root"]
     assert found["ids"] == [root, f"{root}.email", f"{root}.sms", f"{root}.slack", f"{root}.push"]
     assert set(found["states"]) == {"RESOLVED"}
@@ -106,7 +117,14 @@ in_flight = not first.done
 panel.rerun_button.click()          # joins the run in flight
 joined = panel.wait()
 first.wait()
+joined_chart = panel.timeline.children[0].value
+panel.rerun_button.click()          # the order is done now: the stored result
+stored = panel.wait()
+stored_chart = panel.timeline.children[0].value
 print(json.dumps({
+    "verdict": check(my_prediction, run.sends()), "again_stored": again.stored, "again_new": len(again.new_attempts()),
+    "joined_origin": joined.origin - first.started, "joined_resubmitted": joined.resubmitted and not joined.stored,
+    "stored_status": panel.status.value, "stored_chart": stored_chart, "joined_chart": joined_chart,
     "scripted": attempts(run), "scripted_sends": run.sends(), "again_ms": again.wall_ms, "run_ms": run.wall_ms,
     "same": again.result == run.result, "again_sends": again.sends(), "sms_run": attempts(sms_run),
     "click_s": click_s, "in_flight": in_flight, "joined_same_order": joined.order_id == first.order_id,
@@ -115,8 +133,11 @@ print(json.dumps({
 }))
 """,
         tmp_path,
+        answers={"my_prediction": '{"email": 1, "sms": 1, "slack": 1, "push": 1}'},
     )
     one_each = {"email": 1, "sms": 1, "slack": 1, "push": 1}
+    assert found["verdict"] is True
+    assert found["again_stored"] and found["again_new"] == 0
     assert found["scripted"] == {"email": ["sent"], "sms": ["sent"], "slack": ["sent"], "push": ["failed", "sent"]}
     assert found["scripted_sends"] == one_each
     assert found["same"] and found["again_sends"] == one_each
@@ -127,6 +148,21 @@ print(json.dumps({
     assert found["panel"] == {"email": ["sent"], "sms": ["sent"], "slack": ["failed", "sent"], "push": ["failed", "sent"]}
     assert found["panel_sends"] == one_each
     assert found["timeline_has_retry"]
+    # Re-runs are drawn on the original run's clock, never as a run of their own.
+    assert found["joined_resubmitted"] and abs(found["joined_origin"]) < 0.05
+    assert "stored result was returned" in found["stored_status"] and "nothing was sent" in found["stored_status"]
+    for chart in (found["joined_chart"], found["stored_chart"]):
+        assert bars_drawn_to_scale(chart) == 6  # four channels, and a retry each for push and slack
+
+
+def bars_drawn_to_scale(svg: str) -> int:
+    """How many bars there are, after checking that each is as wide as the time it measured."""
+    span = float(re.search(r"data-span-ms='([\d.]+)'", svg).group(1))
+    plot = float(re.search(r"data-plot-width='([\d.]+)'", svg).group(1))
+    bars = re.findall(r"<rect class='bar'[^>]*data-ms='(\d+)'[^>]*width='([\d.]+)'", svg)
+    for ms, width in bars:
+        assert float(width) >= int(ms) * plot / span - 1, f"a {ms} ms bar drawn {width} wide on a {span} ms axis"
+    return len(bars)
 
 
 @pytest.mark.parametrize("name", LESSONS)

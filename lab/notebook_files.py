@@ -1,0 +1,62 @@
+"""Lessons are saved as they are committed: what a learner runs never reaches git.
+
+JupyterLab (and its autosave) writes outputs, execution counts, widget state
+and the kernel's language details into the notebook a learner works in. The
+lessons' Jupyter server saves every notebook through ``pre_save`` instead
+(``scripts/jupyter_server_config.py``), so a run-and-saved lesson is byte for
+byte the committed one: ``git status`` stays clean and a ``git pull``
+mid-workshop does not conflict. What the learner types in a cell is kept.
+
+    python -m lab.notebook_files notebooks/*.ipynb   # rewrite files in the committed form
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+RUNTIME_CELL_KEYS = ("execution", "scrolled", "collapsed", "trusted")
+# What JupyterLab writes into a notebook once its kernel is up, for the Python
+# the course is tested with (.python-version). The lessons are committed with
+# exactly this, so opening one on that Python does not mark it modified.
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+    "version": "3.12.1",
+}
+
+
+def clean(nb: dict) -> dict:
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        for key in RUNTIME_CELL_KEYS:
+            cell.get("metadata", {}).pop(key, None)
+    meta = nb.setdefault("metadata", {})
+    meta.pop("widgets", None)
+    if meta.get("language_info", {}).get("name", "python") == "python":
+        meta["language_info"] = dict(LANGUAGE_INFO)
+    return nb
+
+
+def canonical(text: str) -> str:
+    """The committed form of a notebook's JSON text."""
+    return json.dumps(clean(json.loads(text)), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def pre_save(model: dict, **_: object) -> None:
+    """Jupyter's ``ContentsManager.pre_save_hook``: strip a notebook before it is written."""
+    if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
+        clean(model["content"])
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:]:
+        path = Path(name)
+        path.write_text(canonical(path.read_text()))

@@ -1,0 +1,86 @@
+"""The README's two commands, run exactly as a learner types them.
+
+``scripts/lessons --no-browser --port N`` must answer on port N, as root (the
+usual workshop VM or container) and as an ordinary user; ``--help`` must
+print its usage. ``scripts/test`` is CI's own command; here it runs once more
+with arguments, as the README says it takes them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, free_port
+
+
+def _serve_lessons(tmp_path: Path, prefix: list[str]) -> str:
+    """Run ``scripts/lessons --no-browser --port N`` (behind ``prefix``) until it answers; return its log."""
+    port = free_port()
+    home = tmp_path / "home"
+    home.mkdir(mode=0o777)
+    home.chmod(0o777)
+    env = {**os.environ, "HOME": str(home), "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTER_CONFIG_DIR": str(home / "config")}
+    log = tmp_path / "lessons.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([*prefix, str(ROOT / "scripts" / "lessons"), "--no-browser", "--port", str(port)],
+                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"scripts/lessons exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/lab", timeout=2).close()
+            except urllib.error.HTTPError:
+                break  # it answered (a login page is an answer)
+            except OSError:
+                time.sleep(0.5)
+                continue
+            break
+        else:
+            pytest.fail(f"scripts/lessons did not answer on port {port} within 90 s:\n{log.read_text()[-3000:]}")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 15)
+            proc.wait(20)
+    return log.read_text()
+
+
+def test_lessons_help_prints_usage() -> None:
+    done = subprocess.run([ROOT / "scripts" / "lessons", "--help"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "scripts/lessons --no-browser --port 8899" in done.stdout
+    assert "pip" not in done.stdout + done.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: the workshop VM case")
+def test_lessons_command_as_root_answers_on_its_port(tmp_path: Path) -> None:
+    _serve_lessons(tmp_path, [])  # JupyterLab refuses to start as root unless told --allow-root
+
+
+def test_lessons_command_as_an_ordinary_user_answers_on_its_port(tmp_path: Path) -> None:
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        # uid 1000 in a user namespace: JupyterLab sees an ordinary user, while the
+        # files (the venv's Python under /root) stay readable as they are for their owner.
+        prefix = ["unshare", "--user", "--map-user=1000", "--map-group=1000"]
+        probe = subprocess.run([*prefix, "id", "-u"], capture_output=True, text=True, check=False)
+        if probe.stdout.strip() != "1000":
+            pytest.skip(f"cannot become an ordinary user here: {probe.stderr.strip()}")
+    _serve_lessons(tmp_path, prefix)
+
+
+def test_test_command_passes_its_arguments_to_pytest() -> None:
+    done = subprocess.run(
+        [ROOT / "scripts" / "test", "-q", "-p", "no:cacheprovider", "tests/test_production.py", "-k", "order_event_round_trip"],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "PYTEST_ADDOPTS": ""},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "1 passed" in done.stdout

@@ -9,6 +9,7 @@ thread.
 from __future__ import annotations
 
 import threading
+import time
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from lab.ledger import CHANNELS, Fault
 from lab.timeline import LiveTimeline
 
 if TYPE_CHECKING:
+    from lab.cluster import Cluster, Kill
     from lab.run import Run
     from lab.runtime import Lab
 
@@ -99,7 +101,7 @@ class Panel:
         else:
             self.status.value = f"running {escape(run.workflow_id)} on {workers}…"
             title = f"{run.workflow} — {run.workflow_id} — {workers}"
-        chart = LiveTimeline(run, title=title)
+        chart = LiveTimeline(run, title=title, **self.lab.timeline_options())
         self.timeline.children = [chart.widget]
         threading.Thread(target=self._follow, args=(run, chart), daemon=True).start()
 
@@ -112,7 +114,7 @@ class Panel:
                 self.status.value = (
                     f"✓ {escape(run.workflow_id)}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms "
                     f"(the workflow measured {result['total_ms']} ms)"
-                )
+                ) + self._more(run)
         except Exception as e:  # noqa: BLE001 - the run's own failure, shown where it was started
             self._error(e)
         finally:
@@ -121,6 +123,10 @@ class Panel:
             chart.drawn.wait(5)
             if run is self.last:
                 self._done.set()
+
+    def _more(self, run: Run) -> str:
+        """More lines for a finished run's status (a subclass's)."""
+        return ""
 
     def _error(self, e: Exception) -> None:
         self.status.value = f"<span style='color:#D55E00'>✗ {escape(str(e))}</span>"
@@ -131,3 +137,84 @@ class Panel:
             msg = f"the panel's run did not finish within {timeout} s"
             raise TimeoutError(msg)
         return self.last
+
+
+class KillPanel(Panel):
+    """Panel for a ``Cluster``: run an order across worker processes and SIGKILL one mid-run.
+
+    A run lasts about half a second, quicker than a hand on a mouse, so the
+    kill can be scheduled (``kill … at N ms``), or the channels slowed so that
+    **Kill now** lands while they are still in flight.
+    """
+
+    def __init__(self, cluster: Cluster) -> None:
+        super().__init__(cluster)
+        self.cluster = cluster
+        targets = [("nobody", ""), ("the workflow's worker", "workflow")] + [(f"the worker running {c}", c) for c in CHANNELS]
+        self.target = widgets.Dropdown(options=targets, value="workflow", description="kill", layout={"width": "330px"})
+        self.at_ms = widgets.IntSlider(value=200, min=0, max=1500, step=25, description="at (ms)", layout={"width": "330px"})
+        self.slow_ms = widgets.IntSlider(value=0, min=0, max=3000, step=250, description="+ms each", layout={"width": "330px"})
+        self.kill_button = widgets.Button(description="Kill now", button_style="danger", icon="times", layout={"width": "220px"})
+        self.spawn_button = widgets.Button(description="Start a worker", icon="plus", layout={"width": "220px"})
+        self.kill_button.on_click(lambda _: self._kill_now())
+        self.spawn_button.on_click(lambda _: self._spawn())
+        self.processes = widgets.HTML(cluster.table().data)
+        help_text = widgets.HTML(
+            "<b>kill</b> whom, <b>at</b> how many ms after the order is submitted (a run lasts ~0.5 s); "
+            "<b>+ms each</b> slows every channel so that <b>Kill now</b> can land mid-run."
+        )
+        self.widget.children = [
+            help_text, widgets.HBox([self.target, self.at_ms]), self.slow_ms,
+            widgets.HBox([self.run_button, self.kill_button, self.spawn_button]),
+            self.status, self.timeline, self.ledger, self.processes, self.output,
+        ]  # fmt: skip
+
+    def faults(self) -> dict[str, Fault]:
+        return {c: Fault(extra_ms=self.slow_ms.value) for c in CHANNELS} if self.slow_ms.value else {}
+
+    def _start(self, *, new: bool) -> None:
+        super()._start(new=new)
+        run = self.last
+        if run is None or run.done or not self.target.value:
+            return
+        delay = max(0.0, run.started + self.at_ms.value / 1000 - time.time())
+        threading.Timer(delay, self._kill, args=(run, self.target.value)).start()
+
+    def _kill_now(self) -> None:
+        if self.last is None or self.last.done:
+            self._error(ValueError("no order is in flight: press Run first (slow the channels to have time to click)"))
+            return
+        self._kill(self.last, self.target.value or "workflow")
+
+    def _kill(self, run: Run, target: str) -> None:
+        """Kill the worker process behind ``target`` ("workflow" or a channel) of ``run``, if there is one now."""
+        try:
+            kill = self.cluster.kill_target(run, target)
+            if kill is None:
+                who = "the workflow's worker" if target == "workflow" else f"{target}'s worker"
+                self.status.value += f"<br>no kill: {escape(who)} is not running now (done, or not started)"
+            else:
+                self.status.value += "<br>" + self._kill_line(run, kill)
+        except Exception as e:  # noqa: BLE001 - shown to the learner
+            self._error(e)
+        finally:
+            self.processes.value = self.cluster.table().data
+
+    def _spawn(self) -> None:
+        try:
+            self.cluster.start_worker()
+        except Exception as e:  # noqa: BLE001 - shown to the learner
+            self._error(e)
+        self.processes.value = self.cluster.table().data
+
+    @staticmethod
+    def _kill_line(run: Run, kill: Kill) -> str:
+        doing = ", ".join(kill.doing) or "no channel"
+        return f"✗ killed pid {kill.pid} at +{round((kill.t - run.origin) * 1000)} ms; it was running: {escape(doing)}"
+
+    def _more(self, run: Run) -> str:
+        lines = [self._kill_line(run, k) for k in self.cluster.kills_of(run)]
+        if lines:
+            lines.append(f"done {self.cluster.recovery_ms(run)} ms after the kill (ttl {self.cluster.ttl} s)")
+        self.processes.value = self.cluster.table().data
+        return "".join(f"<br>{line}" for line in lines)

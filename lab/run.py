@@ -36,6 +36,7 @@ class Run:
     origin: float = 0.0
     stored_ms: int | None = None
     resubmitted: bool = False
+    workflow_pid: int | None = None  # on a cluster: the worker process that claimed the workflow
 
     def __post_init__(self) -> None:
         self.origin = self.origin or self.started

@@ -27,7 +27,7 @@ from lab.events import new_event, validate_event
 from lab.ledger import CHANNELS, Fault, Ledger
 from lab.observe import ObservingRegistry
 from lab.run import Run
-from lab.server import ServerAddress, require_server
+from lab.server import LocalServer, ServerAddress, require_server
 from lab.variants import notify_sequential
 from workflow import notify_all
 
@@ -39,9 +39,19 @@ _instances: dict[tuple, Resonate] = {}
 _instances_lock = threading.Lock()
 
 
+def run_dir() -> Path:
+    """``$LAB_RUN_DIR``, else ``.lab-runs`` in the project: the ledger, the server's file, the logs."""
+    return Path(os.environ.get("LAB_RUN_DIR", PROJECT / ".lab-runs"))
+
+
 def default_ledger_path() -> Path:
-    """``$LAB_RUN_DIR/ledger.sqlite``, else ``.lab-runs/ledger.sqlite`` in the project."""
-    return Path(os.environ.get("LAB_RUN_DIR", PROJECT / ".lab-runs")) / "ledger.sqlite"
+    return run_dir() / "ledger.sqlite"
+
+
+def register_all(resonate: Resonate) -> None:
+    """Register the workflows and the four channels: the kernel and every worker process alike."""
+    for fn in (*WORKFLOWS.values(), send_email, send_sms, send_slack, send_push):
+        resonate.register(fn)
 
 
 def _check_workers(workers: object) -> int:
@@ -84,17 +94,46 @@ def _func_of(promise: DurablePromise) -> str | None:
         return None
 
 
+def choose_server(server: str | bool | None) -> ServerAddress | None:
+    """Where the lab's promises live: None for the embedded store, else a server's address."""
+    if server is None:
+        store = os.environ.get("LAB_STORE", "embedded")
+        if store not in ("embedded", "server"):
+            msg = f"LAB_STORE must be 'embedded' or 'server', got {store!r}"
+            raise ValueError(msg)
+        server = store == "server"
+    if server is False:
+        return None
+    if server is True:
+        return ServerAddress.parse() if os.environ.get("RESONATE_HOST") else kernel_server().address
+    return ServerAddress.parse(server)
+
+
+_kernel_server: LocalServer | None = None
+
+
+def kernel_server() -> LocalServer:
+    """The Resonate server this kernel started (started on first use, dies with the kernel)."""
+    global _kernel_server
+    with _instances_lock:
+        if _kernel_server is None:
+            _kernel_server = LocalServer(run_dir() / f"server-{os.getpid()}")
+        return _kernel_server.start()
+
+
 class Lab:
     """Runs the production workflow for the lessons, observed and fault-injectable.
 
-    ``Lab()`` uses the embedded store (no server). ``Lab(server="http://127.0.0.1:8001")``
-    or ``Lab(server=True)`` (address from ``RESONATE_HOST``) uses a Resonate
-    server, after checking within 3 s that one answers.
+    ``Lab()`` uses the embedded store (no server), unless ``LAB_STORE=server``
+    is set: the one setting that moves every lesson onto a Resonate server.
+    ``Lab(server=True)`` uses a server: the one ``RESONATE_HOST`` names, else one
+    the lab starts for this kernel. ``Lab(server="http://127.0.0.1:8001")``
+    uses that one. A server is checked within 3 s before anything is sent.
     """
 
     def __init__(self, workers: int = DEFAULT_WORKERS, server: str | bool | None = None, ledger: str | Path | None = None) -> None:
         self.workers = _check_workers(workers)
-        self.address = ServerAddress.parse(None if server is True else server) if server else None
+        self.address = choose_server(server)
         if self.address:
             require_server(self.address)
         self.ledger = Ledger(ledger or default_ledger_path())
@@ -106,7 +145,7 @@ class Lab:
     def resonate(self, workers: int | None = None) -> Resonate:
         """The Resonate instance for this configuration, created and registered once."""
         workers = _check_workers(self.workers if workers is None else workers)
-        key = (self.address, workers, str(self.ledger.path))
+        key = (type(self).__name__, self.address, workers, str(self.ledger.path))
         with _instances_lock:
             if key not in _instances:
                 _instances[key] = self._create(workers)
@@ -125,10 +164,13 @@ class Lab:
             )
         else:
             resonate = Resonate.local(registry=registry, workers=workers, log_level="ERROR")
-        for fn in (*WORKFLOWS.values(), send_email, send_sms, send_slack, send_push):
-            resonate.register(fn)
+        register_all(resonate)
         resonate.start()
         return resonate
+
+    def _submit(self, resonate: Resonate, run: Run, simulate_crash: bool) -> Any:
+        """Hand the run to Resonate; returns the handle."""
+        return resonate.begin_run(run.workflow_id, WORKFLOWS[run.workflow], run.event, simulate_crash)
 
     def start(
         self,
@@ -170,8 +212,7 @@ class Lab:
             run.origin = existing.created_on / 1000
             if existing.completed_on is not None:
                 run.stored_ms = existing.completed_on - existing.created_on
-        handle = resonate.begin_run(run.workflow_id, WORKFLOWS[workflow], event, simulate_crash)
-        run._finish(handle)
+        run._finish(self._submit(resonate, run, simulate_crash))
         return run
 
     def run(
@@ -182,23 +223,30 @@ class Lab:
         timeout: float = 90,
         title: str | None = None,
         axis_ms: float = 500,
+        lanes: str = "channel",
+        marks: Any = tuple,
         **options: Any,
     ) -> Run:
         """Submit a run, show its live timeline, and wait for it to finish.
 
         ``title`` and ``axis_ms`` (the least span of the time axis) let charts
-        that are meant to be compared share a scale. A re-run of an order that
+        that are meant to be compared share a scale; ``lanes="worker"`` draws a
+        lane per process, ``marks`` returns moments to draw (a kill). A re-run of an order that
         has already completed draws no chart: it says what the store did.
         """
         run = self.start(event, **options)
         if live and not run.stored:
             from IPython.display import display
 
-            display(self.timeline(run, title=title, axis_ms=axis_ms).widget)
+            display(self.timeline(run, title=title, axis_ms=axis_ms, lanes=lanes, marks=marks).widget)
         run.wait(timeout)
         if run.resubmitted:
             print(run.resubmission_summary(), end="")
         return run
+
+    def timeline_options(self) -> dict[str, Any]:
+        """How this lab's charts are drawn: a lane per channel (a cluster draws one per process)."""
+        return {}
 
     def timeline(self, run: Run, **options: Any) -> Any:
         from lab.timeline import LiveTimeline

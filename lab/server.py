@@ -1,23 +1,47 @@
-"""Finding a Resonate server, and refusing fast when there is none.
+"""Finding or starting a Resonate server, and refusing fast when there is none.
 
 ``Resonate.remote()`` pointed at nothing retries forever, which in a workshop
 is a cell that never finishes. ``require_server`` answers within a few seconds
 with what to start or set.
+
+``LocalServer`` runs the legacy server (v0.7.25, the one SDK 0.6 speaks) for
+the kernel: all four listeners on 127.0.0.1 on free ports, its SQLite file in
+the run folder, and two settings the lessons need:
+
+- ``--system-signal-timeout 10ms``: how long the server waits to batch work;
+  the 1 s default adds about a second to every hop of a fan-out.
+- ``--aio-sender-plugin-poll-ttr 2s``: how soon the server re-sends a task
+  nobody acknowledged; the 15 s default makes recovery after an outage slow.
+
+It is started with the kernel's life (``lab.processes``): it dies with it.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
+
+from lab.processes import spawn
+
+PROJECT = Path(__file__).resolve().parent.parent
+VERSION = "0.7.25"
 
 
 class ServerUnavailable(RuntimeError):
     """No Resonate server answers where the lab was told to look."""
+
+    def _render_traceback_(self) -> list[str]:
+        """In a notebook: the message and what to do, not a wall of traceback."""
+        return [f"\x1b[31mServerUnavailable\x1b[0m: {self}"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +68,9 @@ class ServerAddress:
 
 
 HOW_TO_GET_ONE = (
-    "Start one with `scripts/install-server.sh && tools/bin/resonate serve` "
-    "(or `tools/bin/resonate dev`), or set RESONATE_HOST (and RESONATE_PORT_STORE / "
-    "RESONATE_PORT_MESSAGE_SOURCE) to a running legacy server (v0.7.x). "
-    "Lessons 0–3 need no server: use the embedded store."
+    "Install it with `scripts/install-server.sh` (the lessons then start it themselves), "
+    "or set RESONATE_HOST (and RESONATE_PORT_STORE / RESONATE_PORT_MESSAGE_SOURCE) to a "
+    "running legacy server (v0.7.x). Lessons 0–3 need no server: they use the embedded store."
 )
 
 
@@ -67,3 +90,85 @@ def require_server(address: ServerAddress, timeout: float = 2.5) -> None:
         reason = getattr(e, "reason", e)
         msg = f"no Resonate server at {address.url} (long-poll port {address.poll_port}): {reason}. {HOW_TO_GET_ONE}"
         raise ServerUnavailable(msg) from None
+
+
+def server_binary() -> str | None:
+    """``$RESONATE_SERVER_BIN``, else ``tools/bin/resonate``, else ``resonate`` on the PATH."""
+    for candidate in (os.environ.get("RESONATE_SERVER_BIN"), str(PROJECT / "tools" / "bin" / "resonate"), shutil.which("resonate")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct TCP ports on 127.0.0.1 that nothing listens on right now."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+class LocalServer:
+    """``resonate serve`` for this kernel, on 127.0.0.1, its promises in ``run_dir/resonate.db``."""
+
+    def __init__(self, run_dir: str | os.PathLike[str], *, binary: str | None = None, durable: bool = True) -> None:
+        self.binary = binary or server_binary()
+        if not self.binary:
+            msg = f"the Resonate server {VERSION} is not installed. {HOW_TO_GET_ONE}"
+            raise ServerUnavailable(msg)
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.db = self.run_dir / "resonate.db"
+        self.log = self.run_dir / "server.log"
+        self.durable = durable
+        http, poll, grpc, metrics = free_ports(4)
+        self.address = ServerAddress("http://127.0.0.1", http, poll)
+        self._extra = (grpc, metrics)
+        self.process: subprocess.Popen | None = None
+
+    def args(self) -> list[str]:
+        grpc, metrics = self._extra
+        mode = ["serve", "--aio-store-sqlite-path", str(self.db)] if self.durable else ["dev"]
+        return [
+            self.binary, *mode,
+            "--api-http-addr", f"127.0.0.1:{self.address.store_port}",
+            "--aio-sender-plugin-poll-addr", f"127.0.0.1:{self.address.poll_port}",
+            "--api-grpc-addr", f"127.0.0.1:{grpc}",
+            "--metrics-addr", f"127.0.0.1:{metrics}",
+            "--system-signal-timeout", "10ms",
+            "--aio-sender-plugin-poll-ttr", "2s",
+            "--log-level", "warn",
+        ]  # fmt: skip
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout: float = 15) -> LocalServer:
+        """Start it (same ports, same file as before) and wait until it answers."""
+        if self.running:
+            return self
+        with self.log.open("a") as log:
+            self.process = spawn(self.args(), stdout=log, stderr=subprocess.STDOUT, cwd=self.run_dir)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                require_server(self.address, timeout=1)
+                return self
+            except ServerUnavailable:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    tail = self.log.read_text()[-1500:]
+                    self.kill()
+                    msg = f"the Resonate server did not start ({' '.join(self.args())}); its log ends:\n{tail}"
+                    raise ServerUnavailable(msg) from None
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no shutdown, no flush beyond what SQLite already has."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)

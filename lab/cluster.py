@@ -1,0 +1,322 @@
+"""Worker processes on a real Resonate server, and killing them.
+
+``Resonate.local()`` serves one worker, inside the kernel: a worker kill cannot
+be shown honestly there. A ``Cluster`` starts the server (or uses the one
+``RESONATE_HOST`` names) and N worker processes (``python -m lab.worker``),
+and the kernel only submits orders and watches: its own Resonate instance is
+in a group of its own and runs nothing. Killing a worker is SIGKILL, as a
+crashed machine would be; the server notices when the worker's tasks go
+``ttl`` seconds without a heartbeat and hands them to another worker.
+
+Re-running a lesson's setup cell reuses the server and the live workers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from resonate import Resonate
+
+from lab.events import new_event
+from lab.ledger import CHANNELS
+from lab.processes import alive, spawn
+from lab.run import Run
+from lab.runtime import DEFAULT_WORKERS, WORKFLOWS, Lab, choose_server, kernel_server, run_dir
+from lab.tables import html_table
+from lab.timeline import Mark
+from lab.worker import TEACHING_TTL, sdk_pid
+
+CLAIMED = 4  # the server's task state for "a worker holds it"
+
+
+@dataclass
+class WorkerProcess:
+    """One ``python -m lab.worker`` process."""
+
+    process: subprocess.Popen = field(repr=False)
+    started: float
+    log: Path
+    killed: float | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def state(self) -> str:
+        if self.killed is not None:
+            return "killed"
+        return "running" if self.process.poll() is None else f"exited ({self.process.returncode})"
+
+
+@dataclass(frozen=True)
+class Kill:
+    """One worker process killed during one order."""
+
+    workflow_id: str
+    target: str  # "workflow" or a channel
+    pid: int
+    t: float
+    doing: tuple[str, ...]  # the channels it was running
+
+
+# Worker processes by server address: they outlive a re-run of the setup cell, not the kernel.
+_pools: dict[tuple, list[WorkerProcess]] = {}
+_pools_lock = threading.Lock()
+
+
+class Cluster(Lab):
+    """A Resonate server, ``processes`` worker processes, and the kernel as a client.
+
+    ``ttl`` (seconds) is how long a killed worker's task waits before the
+    server hands it on; ``workers`` is the functions each process runs at once.
+    """
+
+    def __init__(self, processes: int = 3, *, ttl: int = TEACHING_TTL, workers: int = DEFAULT_WORKERS, server: str | bool = True) -> None:
+        if not isinstance(processes, int) or isinstance(processes, bool) or not 1 <= processes <= 8:
+            msg = f"processes must be a whole number from 1 to 8, got {processes!r}"
+            raise ValueError(msg)
+        if not isinstance(ttl, int) or isinstance(ttl, bool) or not 1 <= ttl <= 60:
+            msg = f"ttl must be a whole number of seconds from 1 to 60, got {ttl!r}"
+            raise ValueError(msg)
+        self.local = None if (server is not True or os.environ.get("RESONATE_HOST")) else kernel_server()
+        super().__init__(workers=workers, server=server)
+        self.ttl = ttl
+        self.marks: list[Mark] = []
+        self.kills: list[Kill] = []
+        key = (self.address, ttl, workers, str(self.ledger.path))
+        with _pools_lock:
+            self.pool = _pools.setdefault(key, [])
+        self.scale(processes)
+
+    @property
+    def mode(self) -> str:
+        return f"server at {self.address.url} with {len(self.running())} worker processes (ttl {self.ttl} s)"
+
+    # -- the kernel is a client: it submits, it never runs a task
+
+    def _create(self, workers: int) -> Resonate:
+        resonate = Resonate.remote(
+            host=self.address.host,
+            store_port=str(self.address.store_port),
+            message_source_port=str(self.address.poll_port),
+            group="lessons-client",
+            pid=f"kernel-{os.getpid()}",
+            workers=1,
+            log_level="ERROR",
+        )
+        resonate.start()
+        return resonate
+
+    def _submit(self, resonate: Resonate, run: Run, simulate_crash: bool) -> Any:
+        handle = resonate.begin_rpc(run.workflow_id, WORKFLOWS[run.workflow].__name__, run.event, simulate_crash)
+        threading.Thread(target=self._find_workflow_worker, args=(run,), name=f"watch {run.workflow_id}", daemon=True).start()
+        return handle
+
+    def _find_workflow_worker(self, run: Run, within: float = 2.0) -> None:
+        """Note which worker claims the workflow: it holds it only for the first few tens of ms."""
+        deadline = time.monotonic() + within
+        while run.workflow_pid is None and not run.done and time.monotonic() < deadline:
+            run.workflow_pid = self.workflow_holder(run)
+            time.sleep(0.002)
+
+    def timeline_options(self) -> dict[str, Any]:
+        return {"lanes": "worker", "marks": lambda: list(self.marks)}
+
+    def start(self, event: dict[str, Any] | None = None, *, kill: str | None = None, at_ms: int = 200, **options: Any) -> Run:
+        """As ``Lab.start``; ``kill="workflow"`` (or a channel) SIGKILLs that worker ``at_ms`` after submitting."""
+        if kill is not None and kill != "workflow" and kill not in CHANNELS:
+            msg = f"kill must be 'workflow' or one of {', '.join(CHANNELS)}, got {kill!r}"
+            raise ValueError(msg)
+        if not isinstance(at_ms, int) or isinstance(at_ms, bool) or not 0 <= at_ms <= 10_000:
+            msg = f"at_ms must be a whole number of milliseconds from 0 to 10000, got {at_ms!r}"
+            raise ValueError(msg)
+        run = super().start(event, **options)
+        if kill:
+            threading.Timer(max(0.0, run.started + at_ms / 1000 - time.time()), self.kill_target, args=(run, kill)).start()
+        return run
+
+    def run(self, event: dict[str, Any] | None = None, **options: Any) -> Run:
+        """As ``Lab.run``, with a lane per worker process and the kills marked."""
+        return super().run(event, **{**self.timeline_options(), **options})
+
+    def run_twice(self, timeout: float = 30) -> tuple[Run, dict[str, Any]]:
+        """The same new order submitted at the same moment by this kernel and by another process.
+
+        Returns this kernel's run and the other process's result: one
+        workflow, one set of messages, two callers with the same answer.
+        """
+        import json
+
+        event = new_event()
+        other = spawn(
+            [sys.executable, "-u", "-m", "lab.submit", "--server", self.address.url, "--poll-port", str(self.address.poll_port),
+             "--event", json.dumps(event)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+        try:
+            if other.stdout.readline().strip() != "ready":
+                msg = "the second submitter did not start"
+                raise RuntimeError(msg)
+            other.stdin.write("go\n")
+            other.stdin.flush()
+            run = self.start(event)
+            run.wait(timeout)
+            line = other.stdout.readline()
+            return run, json.loads(line) if line else {}
+        finally:
+            other.kill()
+            other.wait(10)
+
+    # -- what a kill did, measured
+
+    def kill_target(self, run: Run, target: str) -> Kill | None:
+        """Kill the worker process behind ``target`` ("workflow" or a channel) of ``run``; None if none runs it now."""
+        pid = run.workflow_pid if target == "workflow" else self.channel_holder(run, target)
+        if pid is None or pid not in [w.pid for w in self.running()]:
+            return None
+        doing = tuple(sorted({a.channel for a in run.attempts() if a.pid == pid and a.outcome == "running"}))
+        kill = Kill(run.workflow_id, target, pid, self.kill(pid).killed or time.time(), doing)
+        self.kills.append(kill)
+        return kill
+
+    def kills_of(self, run: Run) -> list[Kill]:
+        return [k for k in self.kills if k.workflow_id == run.workflow_id]
+
+    def recovery_ms(self, run: Run) -> int | None:
+        """From the first kill during ``run`` to the workflow's result."""
+        run.wait()
+        kills = self.kills_of(run)
+        return round((run.ended - kills[0].t) * 1000) if kills and run.ended else None
+
+    def rerun_completed(self, run: Run) -> set[str]:
+        """Channels confirmed sent before the kill that ran again after it: the lesson's claim is that there are none."""
+        kills = self.kills_of(run)
+        if not kills:
+            return set()
+        t = kills[0].t
+        attempts = run.attempts()
+        done_before = {a.channel for a in attempts if a.outcome == "sent" and a.ended is not None and a.ended < t}
+        return {a.channel for a in attempts if a.channel in done_before and a.started >= t}
+
+    def report(self, run: Run) -> None:
+        """What the kill did to this order, from the ledger and the clock."""
+        result = run.wait()
+        print(f"{run.workflow_id}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms")
+        for k in self.kills_of(run):
+            print(f"  ✗ killed worker pid {k.pid} ({k.target}) at +{round((k.t - run.origin) * 1000)} ms; "
+                  f"it was running: {', '.join(k.doing) or 'no channel'}")  # fmt: skip
+        if self.kills_of(run):
+            print(f"  kill → done: {self.recovery_ms(run)} ms (ttl {self.ttl} s)")
+        for a in run.attempts():
+            print(f"  {a.channel:<6} attempt {a.attempt} on pid {a.pid}: {a.outcome:<7} delivered: {a.delivery}")
+
+    # -- worker processes
+
+    def running(self) -> list[WorkerProcess]:
+        return [w for w in self.pool if w.state == "running"]
+
+    def start_worker(self) -> WorkerProcess:
+        """Start one more worker process and wait until it serves."""
+        logs = run_dir() / "workers"
+        logs.mkdir(parents=True, exist_ok=True)
+        log = logs / f"worker-{time.time_ns()}.log"
+        with log.open("w") as out:
+            process = spawn(
+                [sys.executable, "-u", "-m", "lab.worker", "--server", self.address.url, "--poll-port", str(self.address.poll_port),
+                 "--ledger", str(self.ledger.path), "--ttl", str(self.ttl), "--workers", str(self.workers)],
+                stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent,
+            )  # fmt: skip
+        worker = WorkerProcess(process, time.time(), log)
+        deadline = time.monotonic() + 30
+        while "ready" not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                msg = f"worker process did not start; its log ends:\n{log.read_text()[-1500:]}"
+                raise RuntimeError(msg)
+            time.sleep(0.05)
+        self.pool.append(worker)
+        return worker
+
+    def scale(self, processes: int) -> list[WorkerProcess]:
+        """Start workers until ``processes`` are running."""
+        while len(self.running()) < processes:
+            self.start_worker()
+        return self.running()
+
+    def kill(self, pid: int) -> WorkerProcess:
+        """SIGKILL one worker process, mid-whatever it was doing, and mark it on the timelines."""
+        worker = next((w for w in self.pool if w.pid == pid), None)
+        if worker is None or worker.state != "running":
+            known = ", ".join(str(w.pid) for w in self.running()) or "none"
+            msg = f"no running worker process {pid!r}; running: {known}"
+            raise ValueError(msg)
+        os.kill(pid, signal.SIGKILL)
+        worker.process.wait(10)
+        worker.killed = time.time()
+        self.ledger.mark_killed(pid)
+        self.marks.append(Mark(worker.killed, f"✗ pid {pid} killed"))
+        return worker
+
+    def holders(self, workflow_id: str) -> dict[str, int]:
+        """Which worker process holds each task of an order right now: {promise id: OS pid}.
+
+        Read from the server's own SQLite file (its API has no task listing);
+        only for a server this kernel started.
+        """
+        if self.local is None or not self.local.db.exists():
+            return {}
+        db = sqlite3.connect(f"file:{self.local.db}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = db.execute(
+                "SELECT json_extract(CAST(mesg AS TEXT), '$.leaf'), process_id FROM tasks WHERE root_promise_id = ? AND state = ?",
+                (workflow_id, CLAIMED),
+            ).fetchall()
+        finally:
+            db.close()
+        by_sdk_pid = {sdk_pid(w.pid): w.pid for w in self.pool}
+        return {leaf: by_sdk_pid[p] for leaf, p in rows if p in by_sdk_pid}
+
+    def workflow_holder(self, run: Run) -> int | None:
+        """The worker process running the workflow itself (not a channel) right now."""
+        return self.holders(run.workflow_id).get(run.workflow_id)
+
+    def channel_holder(self, run: Run, channel: str) -> int | None:
+        """The worker process running ``channel`` of this order right now."""
+        if channel not in CHANNELS:
+            msg = f"no such channel {channel!r}; the channels are {', '.join(CHANNELS)}"
+            raise ValueError(msg)
+        running = [a for a in run.attempts() if a.channel == channel and a.outcome == "running" and alive(a.pid)]
+        return running[-1].pid if running else None
+
+    def shutdown(self) -> None:
+        """Kill every worker process and the server this kernel started (tests; the kernel's exit does it too)."""
+        for w in self.pool:
+            if w.process.poll() is None:
+                w.process.kill()
+                w.process.wait(10)
+        if self.local is not None:
+            self.local.kill()
+
+    def table(self) -> Any:
+        from IPython.display import HTML
+
+        rows = [(w.pid, w.state, time.strftime("%H:%M:%S", time.localtime(w.started)), w.log.name) for w in self.pool]
+        return HTML(html_table(("pid", "state", "started", "log"), rows, caption=f"Worker processes — {self.mode}"))
+
+
+def leftover_processes() -> list[int]:
+    """Worker processes of this kernel still running (for tests and the instructor)."""
+    return [w.pid for pool in _pools.values() for w in pool if w.state == "running"]
+
+
+__all__ = ["Cluster", "WorkerProcess", "choose_server", "leftover_processes"]

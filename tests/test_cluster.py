@@ -1,0 +1,98 @@
+"""Worker processes on the real Resonate server, killed with SIGKILL at random moments.
+
+The server is the legacy Go server v0.7.25 that ``scripts/install-server.sh``
+builds; the workers are ``python -m lab.worker`` processes; nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lab import CHANNELS, ServerUnavailable
+from lab.cluster import Cluster
+from lab.processes import alive
+from tests.conftest import free_port
+
+ONE_EACH = dict.fromkeys(CHANNELS, 1)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    os.environ["LAB_RUN_DIR"] = str(tmp_path_factory.mktemp("cluster"))
+    try:
+        c = Cluster(processes=3, ttl=2)
+        yield c
+        pids = [w.pid for w in c.pool] + [c.local.process.pid]
+        c.shutdown()
+        assert not [p for p in pids if alive(p)], "a worker or the server outlived the test"
+    finally:
+        del os.environ["LAB_RUN_DIR"]
+
+
+def test_randomized_worker_kills_never_resend_completed_channels(cluster: Cluster) -> None:
+    rng = random.Random(int(os.environ.get("KILL_SEED", time.time())))
+    kills = 0
+    for trial in range(20):
+        cluster.scale(3)
+        target = rng.choice(["workflow", "workflow", *CHANNELS])
+        at_ms = rng.randint(0, 450)
+        run = cluster.start(kill=target, at_ms=at_ms)
+        result = run.wait(40)
+        where = f"trial {trial}: kill {target} at {at_ms} ms"
+        assert result["channels_notified"] == 4, where
+        assert cluster.rerun_completed(run) == set(), where
+        assert run.sends() == ONE_EACH, where  # a killed attempt is never counted as delivered
+        by_channel = {c: [a for a in run.attempts() if a.channel == c] for c in CHANNELS}
+        for channel, attempts in by_channel.items():
+            killed = [a for a in attempts if a.outcome == "killed"]
+            assert len(attempts) == 1 + len(killed), f"{where}: {channel} ran {len(attempts)} times"  # re-run only if killed
+        assert [r["channel"] for r in result["results"]] == list(CHANNELS), where
+        if cluster.kills_of(run):
+            kills += 1
+            assert cluster.recovery_ms(run) < (cluster.ttl + 2) * 1000, where
+    assert kills >= 8, f"only {kills} of 20 trials killed a worker mid-run"
+
+
+def test_same_order_from_two_processes_runs_once(cluster: Cluster) -> None:
+    run, other = cluster.run_twice()
+    assert other == run.result
+    assert run.sends() == ONE_EACH
+    assert len(run.attempts()) == 4
+
+
+def test_no_server_fails_within_three_seconds() -> None:
+    started = time.monotonic()
+    with pytest.raises(ServerUnavailable, match="scripts/install-server.sh"):
+        Cluster(server=f"http://127.0.0.1:{free_port()}")
+    assert time.monotonic() - started < 3
+
+
+def test_a_killed_kernel_leaves_no_server_or_worker(tmp_path: Path) -> None:
+    code = textwrap.dedent("""
+        import json, os
+        from lab.cluster import Cluster
+        c = Cluster(processes=2)
+        print(json.dumps([w.pid for w in c.pool] + [c.local.process.pid]), flush=True)
+        import threading; threading.Event().wait()
+    """)
+    kernel = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "LAB_RUN_DIR": str(tmp_path)}, cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    pids = json.loads(kernel.stdout.readline())
+    assert len(pids) == 3 and all(alive(p) for p in pids)
+    kernel.send_signal(signal.SIGKILL)
+    kernel.wait(10)
+    deadline = time.monotonic() + 5
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in pids if alive(p)], "the server or a worker outlived its killed kernel"

@@ -212,5 +212,5 @@ class Ledger:
             if unknown:
                 verdict += f" · ⚠ +{unknown} may have arrived"
             rows.append((channel, len(mine), sent, unknown, sum(a.delivery == "no" for a in mine), verdict))
-        headers = ("channel", "attempts", "confirmed sent", "unknown: failed or killed after the provider call", "not sent", "")
+        headers = ("channel", "attempts", "confirmed sent", "may have arrived (failed or killed mid-call)", "not sent", "")
         return html_table(headers, rows, caption=f"Send ledger — {order_id}")

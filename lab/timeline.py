@@ -109,7 +109,6 @@ def render_svg(
     for i, lane in enumerate(lanes):
         out.append(f"<text x='{LEFT - 8}' y='{mid(i)}' text-anchor='end'>{escape(lane)}</text>")
 
-    by_channel = all(lane_of(a) == a.channel for a in attempts)
     last: dict[tuple[str, str], Attempt] = {}
     for a in attempts:
         i = lanes.index(lane_of(a))
@@ -118,11 +117,12 @@ def render_svg(
         y = TOP + i * LANE + 5
         x0, x1 = x(start_ms), max(x(end_ms), x(start_ms) + 2)
         colour = COLOURS.get(a.channel, "#999")
-        fill = f"url(#hatch-{cid})" if a.outcome == "failed" else colour
+        broken = a.outcome in ("failed", "killed")
+        fill = f"url(#hatch-{cid})" if broken else colour
         extra = " opacity='0.45' stroke-dasharray='3 2'" if a.outcome == "running" else ""
-        stroke = FAILED if a.outcome == "failed" else colour
-        mark = "✗ " if a.outcome == "failed" else ("… " if a.outcome == "running" else "")
-        name = "" if by_channel else f"{a.channel} "
+        stroke = FAILED if broken else colour
+        mark = {"failed": "✗ ", "killed": "✗ killed ", "running": "… "}.get(a.outcome, "")
+        name = "" if a.channel in lane_of(a) else f"{a.channel} "
         label = f"{mark}{name}#{a.attempt} {round(end_ms - start_ms)} ms"
         out.append(
             f"<rect class='bar' data-channel='{a.channel}' data-attempt='{a.attempt}' data-outcome='{a.outcome}' data-pid='{a.pid}' "
@@ -162,7 +162,7 @@ def render_svg(
         mx = x((m.t - t0) * 1000)
         out.append(
             f"<g class='mark'><line x1='{mx:.1f}' y1='{TOP - 4}' x2='{mx:.1f}' y2='{bottom}' stroke='{m.colour}' stroke-width='2'/>"
-            f"<text x='{mx + 3:.1f}' y='{bottom - 3}' fill='{m.colour}' font-weight='bold'>{escape(m.label)}</text></g>"
+            f"<text x='{mx + 3:.1f}' y='{TOP - 6}' fill='{m.colour}' font-weight='bold'>{escape(m.label)}</text></g>"
         )
     if total_ms is not None:
         out.append(
@@ -211,18 +211,20 @@ class LiveTimeline:
 
     def render(self) -> str:
         run = self.run
-        if self.lanes == "worker":
-            lane_of: Callable[[Attempt], str] = lambda a: f"pid {a.pid}"  # noqa: E731
-            lanes: Sequence[str] = ()
+        attempts = run.attempts()
+        if self.lanes == "worker":  # a lane per process and channel, so bars on one process never overlap
+            lane_of: Callable[[Attempt], str] = lambda a: f"pid {a.pid} · {a.channel}"  # noqa: E731
+            pairs = sorted({(a.pid, CHANNELS.index(a.channel), a.channel) for a in attempts if a.channel in CHANNELS})
+            lanes: Sequence[str] = [f"pid {pid} · {channel}" for pid, _, channel in pairs]
         else:
             lane_of, lanes = (lambda a: a.channel), CHANNELS
         total, label = run.done_ms()
         now = time.time() if total is None else run.origin + total / 1000
-        attempts = run.attempts()
         now = max([now, *(a.ended or a.started for a in attempts)])
         svg = render_svg(
             attempts, run.origin, now, lane_of=lane_of, lanes=lanes, total_ms=total, total_label=label,
-            title=self.title, axis_ms=self.axis_ms, running=not run.done, marks=self.marks(), chart_id=self.chart_id,
+            title=self.title, axis_ms=self.axis_ms, running=not run.done, chart_id=self.chart_id,
+            marks=[m for m in self.marks() if m.t >= run.origin],
         )  # fmt: skip
         return svg + legend()
 

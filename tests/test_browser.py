@@ -307,9 +307,31 @@ def test_push_failures_clicked_in_browser(jupyter: tuple[str, Path], browser: ob
     assert not errors
 
 
+def test_worker_kills_clicked_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
+    url, repo = jupyter
+    page, errors = open_and_run_all(browser, url, "04_worker_kills.ipynb")
+    scripted = page.locator("svg.lab-timeline").first
+    assert scripted.locator("g.mark").count() >= 1  # the kill, drawn where it happened
+    assert scripted.locator("rect.bar[data-outcome='killed']").count() >= 1
+    panel = page.locator(".widget-vbox").filter(has=page.locator("button", has_text="Kill now")).last
+    panel.locator("select").first.select_option(label="the worker running email")
+    panel.locator("button", has_text="Run a new order").click()
+    panel.locator("text=after the kill").wait_for(timeout=30_000)
+    live = panel.locator("svg.lab-timeline")
+    assert live.locator("rect.bar[data-channel='email'][data-outcome='killed']").count() == 1
+    assert live.locator("rect.bar[data-channel='email'][data-outcome='sent']").count() == 1
+    assert panel.locator("table.lab-table", has_text="Send ledger").locator("text=✓ once").count() == 4
+    assert_timelines_readable(page)
+    live.scroll_into_view_if_needed()
+    panel.screenshot(path=artifact("04_worker_kills-panel"))
+    screenshot(page, "04_worker_kills")
+    save(page, repo, "04_worker_kills.ipynb")
+    assert not errors
+
+
 def test_saved_lessons_leave_the_clone_clean(jupyter: tuple[str, Path]) -> None:
     """Runs last: every lesson was run and saved, with its outputs, and git sees no change."""
     repo = jupyter[1]
     saved = SAVED.values()
-    assert len(saved) == 4 and all(p.stat().st_mtime > t for p, t in saved), "every lesson was saved after its run"
+    assert len(saved) == 5 and all(p.stat().st_mtime > t for p, t in saved), "every lesson was saved after its run"
     assert _git(repo, "status", "--porcelain") == ""

@@ -294,7 +294,7 @@ def test_push_failures_clicked_in_browser(jupyter: tuple[str, Path], browser: ob
     assert live.locator("g.retry-wait").count() == 0
     ledger = panel.locator("table.lab-table", has_text="Send ledger")
     assert ledger.locator("text=✓ once").count() == 4
-    assert ledger.locator("text=may have arrived").count() == 1  # push attempt 1 failed after the provider call
+    assert ledger.locator("text=+1 may have arrived").count() == 1  # push attempt 1 failed after the provider call
     assert_timelines_readable(page)
     live.scroll_into_view_if_needed()
     panel.screenshot(path=artifact("03_push_failures-panel"))
@@ -312,7 +312,6 @@ def test_worker_kills_clicked_in_browser(jupyter: tuple[str, Path], browser: obj
     page, errors = open_and_run_all(browser, url, "04_worker_kills.ipynb")
     scripted = page.locator("svg.lab-timeline").first
     assert scripted.locator("g.mark").count() >= 1  # the kill, drawn where it happened
-    assert scripted.locator("rect.bar[data-outcome='killed']").count() >= 1
     panel = page.locator(".widget-vbox").filter(has=page.locator("button", has_text="Kill now")).last
     panel.locator("select").first.select_option(label="the worker running email")
     panel.locator("button", has_text="Run a new order").click()

@@ -93,7 +93,7 @@ print(json.dumps({"wall": run.wall_ms, "lesson_walls": lesson_walls, "verdict": 
     )
     assert found["verdict"] is None
     assert found["mode"].startswith("server" if store == "server" else "embedded")
-    assert found["wall"] < 0.6 * found["sum"]
+    assert found["wall"] < (0.6 if store == "embedded" else 0.7) * found["sum"]  # a server adds a hop per branch
     assert found["spread"] < 0.25 * found["slowest"]  # four bars start together
     assert found["seq"] > 1.8 * found["wall"]
     if store == "embedded":

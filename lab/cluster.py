@@ -89,6 +89,10 @@ class Cluster(Lab):
             msg = f"ttl must be a whole number of seconds from 1 to 60, got {ttl!r}"
             raise ValueError(msg)
         self.local = None if (server is not True or os.environ.get("RESONATE_HOST")) else kernel_server()
+        # The server's SQLite file, read to see which worker holds a task: ours, or the one
+        # binder/start launched (it exports RESONATE_SERVER_DB alongside RESONATE_HOST).
+        external_db = os.environ.get("RESONATE_SERVER_DB") if server is True else None
+        self.db = self.local.db if self.local else Path(external_db) if external_db else None
         super().__init__(workers=workers, server=server)
         self.ttl = ttl
         self.marks: list[Mark] = []
@@ -270,12 +274,12 @@ class Cluster(Lab):
     def holders(self, workflow_id: str) -> dict[str, int]:
         """Which worker process holds each task of an order right now: {promise id: OS pid}.
 
-        Read from the server's own SQLite file (its API has no task listing);
-        only for a server this kernel started.
+        Read from the server's own SQLite file (its API has no task listing):
+        only for a server on this machine whose file the lab knows.
         """
-        if self.local is None or not self.local.db.exists():
+        if self.db is None or not self.db.exists():
             return {}
-        db = sqlite3.connect(f"file:{self.local.db}?mode=ro", uri=True, timeout=5)
+        db = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5)
         try:
             rows = db.execute(
                 "SELECT json_extract(CAST(mesg AS TEXT), '$.leaf'), process_id FROM tasks WHERE root_promise_id = ? AND state = ?",

@@ -74,6 +74,12 @@ HOW_TO_GET_ONE = (
 )
 
 
+def how_to_get_one() -> str:
+    """What to do, plus where ``binder/start`` logged its attempt when it made one."""
+    log = os.environ.get("RESONATE_SERVER_LOG")
+    return f"{HOW_TO_GET_ONE} The server started at launch logs to {log}." if log else HOW_TO_GET_ONE
+
+
 def require_server(address: ServerAddress, timeout: float = 2.5) -> None:
     """Raise ServerUnavailable within ``timeout`` seconds unless both ports answer."""
     deadline = time.monotonic() + timeout
@@ -88,7 +94,7 @@ def require_server(address: ServerAddress, timeout: float = 2.5) -> None:
             pass
     except (OSError, urllib.error.URLError) as e:
         reason = getattr(e, "reason", e)
-        msg = f"no Resonate server at {address.url} (long-poll port {address.poll_port}): {reason}. {HOW_TO_GET_ONE}"
+        msg = f"no Resonate server at {address.url} (long-poll port {address.poll_port}): {reason}. {how_to_get_one()}"
         raise ServerUnavailable(msg) from None
 
 
@@ -118,7 +124,7 @@ class LocalServer:
     def __init__(self, run_dir: str | os.PathLike[str], *, binary: str | None = None, durable: bool = True) -> None:
         self.binary = binary or server_binary()
         if not self.binary:
-            msg = f"the Resonate server {VERSION} is not installed. {HOW_TO_GET_ONE}"
+            msg = f"the Resonate server {VERSION} is not installed. {how_to_get_one()}"
             raise ServerUnavailable(msg)
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -172,3 +178,4 @@ class LocalServer:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
+

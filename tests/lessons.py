@@ -10,8 +10,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from tests.conftest import ROOT
-
+ROOT = Path(__file__).resolve().parent.parent  # no pytest here: binder's test runs this in the Binder venv
 NOTEBOOKS = ROOT / "notebooks"
 
 

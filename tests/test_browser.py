@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, clone_of_working_tree, free_port, git
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
@@ -39,26 +39,6 @@ SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 VIEWPORT = {"width": 1024, "height": 768}
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=lessons", "-c", "user.email=lessons@localhost", *args],
-        cwd=repo, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-
-
-def clone_of_working_tree(dest: Path) -> Path:
-    """A git repository holding the working tree as it is (committed or not), set up like a learner's clone."""
-    files = _git(ROOT, "ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
-    for name in filter(None, files):
-        if (ROOT / name).is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    _git(dest, "init", "-q")
-    _git(dest, "add", "-A")
-    _git(dest, "commit", "-q", "-m", "the lessons as a learner clones them")
-    return dest
 
 
 def _chromium() -> str:
@@ -333,4 +313,4 @@ def test_saved_lessons_leave_the_clone_clean(jupyter: tuple[str, Path]) -> None:
     repo = jupyter[1]
     saved = SAVED.values()
     assert len(saved) == 5 and all(p.stat().st_mtime > t for p, t in saved), "every lesson was saved after its run"
-    assert _git(repo, "status", "--porcelain") == ""
+    assert git(repo, "status", "--porcelain") == ""

@@ -7,13 +7,18 @@ the lesson's widgets through their own code paths (``button.click()``).
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from lab.processes import alive
+from tests.conftest import ROOT
 from tests.lessons import NOTEBOOKS, execute
 
 LESSONS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
@@ -221,3 +226,24 @@ print(json.dumps({
     while any(alive(p) for p in found["pids"]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in found["pids"] if alive(p)]
+
+
+def test_fan_out_on_one_core_is_still_about_the_slowest_channel(tmp_path: Path) -> None:
+    """Binder gives a pod one CPU: the kernel is pinned to one core (``taskset -c 0``), as there."""
+    probe = """
+import json, os
+print(json.dumps({"cpus": len(os.sched_getaffinity(0)), "wall": run.wall_ms, "slowest": max(run.channel_ms().values()),
+                  "sum": sum(run.channel_ms().values()), "seq": sequential.wall_ms}))
+"""
+    script = (
+        f"import json, sys, pathlib; sys.path.insert(0, {str(ROOT)!r}); from tests.lessons import execute; "
+        f"print('FOUND ' + json.dumps(execute('02_fan_out.ipynb', {probe!r}, pathlib.Path({str(tmp_path)!r}), passes=1)))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LAB_STORE"}
+    done = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("FOUND "))[6:])
+    print(f"one core: fan-out {found['wall']} ms, slowest {found['slowest']} ms, ratio {found['wall'] / found['slowest']:.3f}")
+    assert found["cpus"] == 1
+    assert found["wall"] < 1.3 * found["slowest"]  # total ≈ slowest: the channels wait, they do not compute
+    assert found["seq"] > 1.8 * found["wall"]

@@ -23,6 +23,9 @@ from typing import Any
 
 from resonate import Context
 
+# The channels, in the order the workflow starts them: the one list the lessons use.
+CHANNELS = ("email", "sms", "slack", "push")
+
 # How many times send_push has been called per order_id in this process.
 # A module-level dict on purpose: it is what lets the simulated failure hit
 # the first attempt only, so the SDK's retry can be seen to succeed.

@@ -13,28 +13,43 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 import time
+from urllib.parse import urlsplit
 
 from resonate import Resonate
 
 from channels import OrderEvent, send_email, send_push, send_slack, send_sms
-from lab.server import ServerAddress, ServerUnavailable, require_server
 from workflow import notify_all
 
 
 def connect(server: str | None, workers: int) -> tuple[Resonate, str]:
     if not server:
         return Resonate.local(workers=workers), "embedded store (no server)"
-    address = ServerAddress.parse(server)
-    require_server(address)  # Resonate.remote() would otherwise retry forever
+    parts = urlsplit(server if "://" in server else f"http://{server}")
+    if not parts.hostname:
+        msg = f"not a server address: {server!r}; expected something like http://127.0.0.1:8001"
+        raise ValueError(msg)
+    store_port = parts.port or int(os.environ.get("RESONATE_PORT_STORE", "8001"))
+    poll_port = int(os.environ.get("RESONATE_PORT_MESSAGE_SOURCE", "8002"))
+    # Resonate.remote() pointed at nothing retries forever: check both ports first.
+    for port in (store_port, poll_port):
+        try:
+            socket.create_connection((parts.hostname, port), timeout=2.5).close()
+        except OSError as e:
+            msg = (
+                f"no Resonate server at {parts.scheme}://{parts.hostname}:{port}: {e}. "
+                "Start one (`resonate serve`) or point RESONATE_HOST at one."
+            )
+            raise ConnectionError(msg) from None
     resonate = Resonate.remote(
-        host=address.host,
-        store_port=str(address.store_port),
-        message_source_port=str(address.poll_port),
+        host=f"{parts.scheme}://{parts.hostname}",
+        store_port=str(store_port),
+        message_source_port=str(poll_port),
         workers=workers,
     )
-    return resonate, f"server at {address.url}"
+    return resonate, f"server at {parts.hostname}:{store_port}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         resonate, where = connect(args.server, args.workers)
-    except (ServerUnavailable, ValueError) as e:
+    except (ConnectionError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

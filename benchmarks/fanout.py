@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from resonate import Resonate  # noqa: E402
 
 from channels import OrderEvent, send_email, send_push, send_slack, send_sms  # noqa: E402
+from exercises.sequential import notify_sequential  # noqa: E402
 from lab import Lab  # noqa: E402
 from lab.observe import _install_stdout_router  # noqa: E402
 from workflow import notify_all  # noqa: E402
@@ -55,7 +56,7 @@ def main() -> None:
         _install_stdout_router()
         lab.run(live=False)  # warm-up
         fan = [lab.run(live=False) for _ in range(args.runs)]
-        seq = [lab.run(live=False, workflow="sequential") for _ in range(args.runs)]
+        seq = [lab.run(live=False, workflow=notify_sequential) for _ in range(args.runs)]
 
     ratio = statistics.median(r.wall_ms / max(r.channel_ms().values()) for r in fan)
     fan_wall = statistics.median(r.wall_ms for r in fan)

@@ -13,6 +13,7 @@ Re-running a lesson's setup cell reuses the server and the live workers.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -31,6 +32,7 @@ from lab.ledger import CHANNELS
 from lab.processes import alive, spawn
 from lab.run import Run
 from lab.runtime import DEFAULT_WORKERS, WORKFLOWS, Lab, choose_server, kernel_server, run_dir
+from lab.server import LocalServer
 from lab.tables import html_table
 from lab.timeline import Mark
 from lab.worker import TEACHING_TTL, sdk_pid
@@ -69,6 +71,8 @@ class Kill:
     doing: tuple[str, ...]  # the channels it was running
 
 
+_clients = itertools.count(1)
+
 # Worker processes by server address: they outlive a re-run of the setup cell, not the kernel.
 _pools: dict[tuple, list[WorkerProcess]] = {}
 _pools_lock = threading.Lock()
@@ -81,14 +85,26 @@ class Cluster(Lab):
     server hands it on; ``workers`` is the functions each process runs at once.
     """
 
-    def __init__(self, processes: int = 3, *, ttl: int = TEACHING_TTL, workers: int = DEFAULT_WORKERS, server: str | bool = True) -> None:
+    def __init__(
+        self,
+        processes: int = 3,
+        *,
+        ttl: int = TEACHING_TTL,
+        workers: int = DEFAULT_WORKERS,
+        server: str | bool | LocalServer = True,
+        replace: dict[str, Path] | None = None,
+    ) -> None:
         if not isinstance(processes, int) or isinstance(processes, bool) or not 1 <= processes <= 8:
             msg = f"processes must be a whole number from 1 to 8, got {processes!r}"
             raise ValueError(msg)
         if not isinstance(ttl, int) or isinstance(ttl, bool) or not 1 <= ttl <= 60:
             msg = f"ttl must be a whole number of seconds from 1 to 60, got {ttl!r}"
             raise ValueError(msg)
-        self.local = None if (server is not True or os.environ.get("RESONATE_HOST")) else kernel_server()
+        if isinstance(server, LocalServer):  # a server of its own (lesson 4's exercise)
+            self.local, server = server.start(), server.address
+        else:
+            self.local = None if (server is not True or os.environ.get("RESONATE_HOST")) else kernel_server()
+        self.replace = dict(replace or {})  # channel -> file whose send_<channel> the workers run instead
         # The server's SQLite file, read to see which worker holds a task: ours, or the one
         # binder/start launched (it exports RESONATE_SERVER_DB alongside RESONATE_HOST).
         external_db = os.environ.get("RESONATE_SERVER_DB") if server is True else None
@@ -97,7 +113,7 @@ class Cluster(Lab):
         self.ttl = ttl
         self.marks: list[Mark] = []
         self.kills: list[Kill] = []
-        key = (self.address, ttl, workers, str(self.ledger.path))
+        key = (self.address, ttl, workers, str(self.ledger.path), tuple(sorted(self.replace.items())))
         with _pools_lock:
             self.pool = _pools.setdefault(key, [])
         self.scale(processes)
@@ -114,7 +130,7 @@ class Cluster(Lab):
             store_port=str(self.address.store_port),
             message_source_port=str(self.address.poll_port),
             group="lessons-client",
-            pid=f"kernel-{os.getpid()}",
+            pid=f"kernel-{os.getpid()}-{next(_clients)}",  # one per instance: the server answers each its own
             workers=1,
             log_level="ERROR",
         )
@@ -122,7 +138,7 @@ class Cluster(Lab):
         return resonate
 
     def _submit(self, resonate: Resonate, run: Run, simulate_crash: bool) -> Any:
-        handle = resonate.begin_rpc(run.workflow_id, WORKFLOWS[run.workflow].__name__, run.event, simulate_crash)
+        handle = resonate.begin_rpc(run.workflow_id, run.workflow, run.event, simulate_crash)
         threading.Thread(target=self._find_workflow_worker, args=(run,), name=f"watch {run.workflow_id}", daemon=True).start()
         return handle
 
@@ -143,6 +159,9 @@ class Cluster(Lab):
             raise ValueError(msg)
         if not isinstance(at_ms, int) or isinstance(at_ms, bool) or not 0 <= at_ms <= 10_000:
             msg = f"at_ms must be a whole number of milliseconds from 0 to 10000, got {at_ms!r}"
+            raise ValueError(msg)
+        if options.get("workflow", "fan-out") not in (*WORKFLOWS, *WORKFLOWS.values()):
+            msg = "worker processes run the production workflow only; run your own workflow with Lab() in the kernel"
             raise ValueError(msg)
         run = super().start(event, **options)
         if kill:
@@ -237,7 +256,8 @@ class Cluster(Lab):
         with log.open("w") as out:
             process = spawn(
                 [sys.executable, "-u", "-m", "lab.worker", "--server", self.address.url, "--poll-port", str(self.address.poll_port),
-                 "--ledger", str(self.ledger.path), "--ttl", str(self.ttl), "--workers", str(self.workers)],
+                 "--ledger", str(self.ledger.path), "--ttl", str(self.ttl), "--workers", str(self.workers),
+                 *(f"--channel={c}={path}" for c, path in self.replace.items())],
                 stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent,
             )  # fmt: skip
         worker = WorkerProcess(process, time.time(), log)
@@ -302,12 +322,16 @@ class Cluster(Lab):
         running = [a for a in run.attempts() if a.channel == channel and a.outcome == "running" and alive(a.pid)]
         return running[-1].pid if running else None
 
-    def shutdown(self) -> None:
-        """Kill every worker process and the server this kernel started (tests; the kernel's exit does it too)."""
+    def stop_workers(self) -> None:
+        """Kill every worker process of this cluster; the server stays."""
         for w in self.pool:
             if w.process.poll() is None:
                 w.process.kill()
                 w.process.wait(10)
+
+    def shutdown(self) -> None:
+        """Kill every worker process and the server this kernel started (tests; the kernel's exit does it too)."""
+        self.stop_workers()
         if self.local is not None:
             self.local.kill()
 

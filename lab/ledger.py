@@ -13,6 +13,9 @@ Three tables:
   provider was called (an injected outage): nothing was sent.
 - ``lines``: what the channel printed during the attempt, so a run's output is
   shown with that run and not in whichever notebook cell happens to be running.
+- ``requests``: what a simulated provider (``lab.gateway``) received: every
+  request with its idempotency key, and whether it delivered a message or
+  recognised the key and delivered nothing.
 - ``faults``: the failures and delays injected into an order, read by whichever
   process runs the channel.
 """
@@ -26,9 +29,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from channels import CHANNELS
 from lab.tables import html_table
-
-CHANNELS = ("email", "sms", "slack", "push")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -51,6 +53,16 @@ CREATE TABLE IF NOT EXISTS lines (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS lines_order ON lines(order_id);
+CREATE TABLE IF NOT EXISTS requests (
+    order_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    idempotency_key TEXT,
+    pid INTEGER NOT NULL,
+    t REAL NOT NULL,
+    delivered INTEGER NOT NULL,
+    message_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_order ON requests(order_id);
 CREATE TABLE IF NOT EXISTS faults (
     order_id TEXT NOT NULL,
     channel TEXT NOT NULL,
@@ -180,6 +192,31 @@ class Ledger:
     def fault(self, order_id: str, channel: str) -> Fault:
         rows = self._read("SELECT fail_first, extra_ms FROM faults WHERE order_id = ? AND channel = ?", (order_id, channel))
         return Fault(*rows[0]) if rows else Fault()
+
+    def provider_request(self, order_id: str, channel: str, key: str | None, message_id: str) -> tuple[bool, str]:
+        """A provider received a request: deliver, unless a request with this key already did.
+
+        Returns (delivered, message id). One transaction, so two workers
+        sending with the same key at once deliver once.
+        """
+        db = self._db()
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            earlier = key is not None and db.execute(
+                "SELECT message_id FROM requests WHERE channel = ? AND idempotency_key = ? AND delivered = 1", (channel, key)
+            ).fetchone()
+            delivered = not earlier
+            message_id = message_id if delivered else earlier[0]
+            db.execute(
+                "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (order_id, channel, key, os.getpid(), time.time(), int(delivered), message_id),
+            )
+        return delivered, message_id
+
+    def requests(self, order_id: str, channel: str) -> list[tuple[str | None, int, bool]]:
+        """What the provider of ``channel`` received for an order: (key, pid, delivered) in order."""
+        rows = self._read("SELECT idempotency_key, pid, delivered FROM requests WHERE order_id = ? AND channel = ? ORDER BY t", (order_id, channel))
+        return [(k, pid, bool(d)) for k, pid, d in rows]
 
     # -- read by the lessons
 

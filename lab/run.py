@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ class Run:
 
     workflow_id: str
     event: dict[str, Any]
-    workflow: str
+    workflow: str  # the name the workflow function is registered under
     resonate: Resonate = field(repr=False)
     ledger: Ledger = field(repr=False)
     started: float = field(default_factory=time.time)
@@ -37,6 +38,7 @@ class Run:
     stored_ms: int | None = None
     resubmitted: bool = False
     workflow_pid: int | None = None  # on a cluster: the worker process that claimed the workflow
+    function: Callable[..., Any] | None = field(default=None, repr=False)  # the workflow itself
 
     def __post_init__(self) -> None:
         self.origin = self.origin or self.started

@@ -13,9 +13,12 @@ time, 527 ms instead of ~407) and the host's core count on Binder.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +31,9 @@ from lab.ledger import CHANNELS, Fault, Ledger
 from lab.observe import ObservingRegistry
 from lab.run import Run
 from lab.server import LocalServer, ServerAddress, require_server
-from lab.variants import notify_sequential
 from workflow import notify_all
 
-WORKFLOWS = {"fan-out": notify_all, "sequential": notify_sequential}
+WORKFLOWS = {"fan-out": notify_all}  # what worker processes serve; the kernel also runs any generator it is given
 DEFAULT_WORKERS = 4
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +54,41 @@ def register_all(resonate: Resonate) -> None:
     """Register the workflows and the four channels: the kernel and every worker process alike."""
     for fn in (*WORKFLOWS.values(), send_email, send_sms, send_slack, send_push):
         resonate.register(fn)
+
+
+_registered: dict[int, set[str]] = {}  # names registered per Resonate instance
+
+
+def workflow_name(fn: Callable[..., Any]) -> str:
+    """The name a workflow function is registered under.
+
+    The production workflow keeps its own name. A learner's function is named
+    after its source too: editing a cell and running it again registers the
+    new code under a new name (registering a name twice raises), while
+    running the same cell again reuses the name.
+    """
+    if fn in WORKFLOWS.values():
+        return fn.__name__
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):  # no source to read: this very function object, then
+        source = f"{fn.__qualname__}@{id(fn)}"
+    return f"{fn.__name__}-{hashlib.sha1(source.encode()).hexdigest()[:8]}"
+
+
+def _check_workflow(workflow: object) -> Callable[..., Any]:
+    if isinstance(workflow, str):
+        if workflow not in WORKFLOWS:
+            msg = f"workflow must be a generator function or one of {', '.join(WORKFLOWS)}, got {workflow!r}"
+            raise ValueError(msg)
+        return WORKFLOWS[workflow]
+    if not inspect.isgeneratorfunction(workflow):
+        msg = (
+            f"workflow must be a generator function like workflow.notify_all — "
+            f"def my_workflow(ctx, event, simulate_crash): ... yield ctx.rfi(...) — got {workflow!r}"
+        )
+        raise TypeError(msg)
+    return workflow
 
 
 def _check_workers(workers: object) -> int:
@@ -94,8 +131,10 @@ def _func_of(promise: DurablePromise) -> str | None:
         return None
 
 
-def choose_server(server: str | bool | None) -> ServerAddress | None:
+def choose_server(server: str | bool | ServerAddress | None) -> ServerAddress | None:
     """Where the lab's promises live: None for the embedded store, else a server's address."""
+    if isinstance(server, ServerAddress):
+        return server
     if server is None:
         store = os.environ.get("LAB_STORE", "embedded")
         if store not in ("embedded", "server"):
@@ -131,7 +170,7 @@ class Lab:
     uses that one. A server is checked within 3 s before anything is sent.
     """
 
-    def __init__(self, workers: int = DEFAULT_WORKERS, server: str | bool | None = None, ledger: str | Path | None = None) -> None:
+    def __init__(self, workers: int = DEFAULT_WORKERS, server: str | bool | ServerAddress | None = None, ledger: str | Path | None = None) -> None:
         self.workers = _check_workers(workers)
         self.address = choose_server(server)
         if self.address:
@@ -170,7 +209,12 @@ class Lab:
 
     def _submit(self, resonate: Resonate, run: Run, simulate_crash: bool) -> Any:
         """Hand the run to Resonate; returns the handle."""
-        return resonate.begin_run(run.workflow_id, WORKFLOWS[run.workflow], run.event, simulate_crash)
+        names = _registered.setdefault(id(resonate), set())
+        with _instances_lock:
+            if run.workflow not in names and run.function not in WORKFLOWS.values():
+                resonate.register(run.function, name=run.workflow)
+            names.add(run.workflow)
+        return resonate.begin_run(run.workflow_id, run.workflow, run.event, simulate_crash)
 
     def start(
         self,
@@ -178,7 +222,7 @@ class Lab:
         *,
         simulate_crash: bool = False,
         faults: dict[str, Fault] | None = None,
-        workflow: str = "fan-out",
+        workflow: str | Callable[..., Any] = "fan-out",
         workers: int | None = None,
     ) -> Run:
         """Submit a run and return at once; the run goes on in the background.
@@ -190,23 +234,22 @@ class Lab:
         if not isinstance(simulate_crash, bool):
             msg = f"simulate_crash must be True or False, got {simulate_crash!r}"
             raise TypeError(msg)
-        if workflow not in WORKFLOWS:
-            msg = f"workflow must be one of {', '.join(WORKFLOWS)}, got {workflow!r}"
-            raise ValueError(msg)
+        function = _check_workflow(workflow)
+        name = workflow_name(function)
         faults = _check_faults(faults)
         resonate = self.resonate(workers)
         workflow_id = f"notify/{event['order_id']}"
         existing = _existing(resonate, workflow_id)
         earlier = existing and _func_of(existing)
-        if earlier and earlier != WORKFLOWS[workflow].__name__:
-            msg = f"order {event['order_id']} was already submitted to {earlier}; run {workflow} on a new order"
+        if earlier and earlier != name:
+            msg = f"order {event['order_id']} was already submitted to {earlier}; run {name} on a new order"
             raise ValueError(msg)
         if faults:
             if self.ledger.attempts(event["order_id"]):
                 msg = f"order {event['order_id']} has already run; injected faults apply to new orders only"
                 raise ValueError(msg)
             self.ledger.set_faults(event["order_id"], faults)
-        run = Run(workflow_id, event, workflow, resonate, self.ledger)
+        run = Run(workflow_id, event, name, resonate, self.ledger, function=function)
         if existing is not None:  # a re-run: drawn on the original run's clock, never as a run of its own
             run.resubmitted = True
             run.origin = existing.created_on / 1000

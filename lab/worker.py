@@ -17,6 +17,9 @@ from __future__ import annotations
 import argparse
 import os
 import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from resonate import Resonate
 
@@ -32,6 +35,16 @@ def sdk_pid(os_pid: int) -> str:
     return f"worker-{os_pid}"
 
 
+def load_function(path: str, name: str) -> Callable[..., Any]:
+    """``name`` from the Python file at ``path``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(Path(path).stem.replace("-", "_"), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
 def main(argv: list[str] | None = None) -> None:
     from lab.runtime import register_all
 
@@ -41,9 +54,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ledger", required=True, help="the shared send ledger (SQLite file)")
     parser.add_argument("--ttl", type=int, default=TEACHING_TTL, help="seconds before a silent worker's task is handed on")
     parser.add_argument("--workers", type=int, default=4, help="functions run at once in this process")
+    parser.add_argument("--channel", action="append", default=[], metavar="NAME=FILE",
+                        help="run send_NAME from FILE in place of the production channel (lesson 4's exercise)")  # fmt: skip
     args = parser.parse_args(argv)
 
     watch_parent()
+    os.environ["LAB_LEDGER"] = args.ledger  # lab.gateway records there
+    replace = {}
+    for spec in args.channel:
+        name, path = spec.split("=", 1)
+        replace[name] = load_function(path, f"send_{name}")
     host, port = args.server.rsplit(":", 1)
     resonate = Resonate.remote(
         host=host,
@@ -53,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         pid=sdk_pid(os.getpid()),
         ttl=args.ttl,
         workers=args.workers,
-        registry=ObservingRegistry(Ledger(args.ledger)),
+        registry=ObservingRegistry(Ledger(args.ledger), replace),
         log_level="ERROR",
     )
     register_all(resonate)

@@ -31,17 +31,30 @@ def answer(nb: nbformat.NotebookNode, answers: dict[str, str]) -> None:
             cell.source = PREDICTION.sub(lambda m: f"{m.group(1)} = {answers[m.group(1)]}", cell.source)
 
 
-def execute(name: str, probe: str, run_dir: Path, passes: int = 2, answers: dict[str, str] | None = None) -> dict:
+def solve(nb: nbformat.NotebookNode, code: dict[str, str]) -> None:
+    """Replace the practice cell that defines each function named in ``code`` with the given source."""
+    for name, source in code.items():
+        cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(f"def {name}(")]
+        assert len(cells) == 1, f"no practice cell defines {name}"
+        cells[0].source = source
+
+
+def execute(
+    name: str, probe: str, run_dir: Path, passes: int = 2, answers: dict[str, str] | None = None, code: dict[str, str] | None = None
+) -> dict:
     """Run every cell of ``name`` ``passes`` times in one fresh kernel, then ``probe``.
 
     ``answers`` fills in the learner's guesses (``{"my_prediction_ms": "950"}``);
-    without it they stay ``None``, as the lesson is committed. Fails on any
+    without it they stay ``None``, as the lesson is committed. ``code`` puts a
+    learner's code in an exercise's practice cell (``{"notify_fan_out": source}``). Fails on any
     error output. ``probe`` is Python run in the same kernel afterwards; it
     ends by printing one JSON line, which is returned.
     """
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     if answers is not None:
         answer(nb, answers)
+    if code:
+        solve(nb, code)
     client = NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
     with client.setup_kernel(env={**os.environ, "LAB_RUN_DIR": str(run_dir)}):
         for n in range(passes):

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from lab import CHANNELS, Fault, InvalidEvent, Lab, ServerUnavailable, new_event
+from exercises.sequential import notify_sequential
 from lab.checkpoints import checkpoints
 
 
@@ -24,7 +25,7 @@ def test_fan_out_wall_is_well_under_the_sum(lab: Lab) -> None:
 
 
 def test_sequential_variant_takes_the_sum(lab: Lab) -> None:
-    run = lab.run(live=False, workflow="sequential")
+    run = lab.run(live=False, workflow=notify_sequential)
     assert run.wall_ms >= sum(run.channel_ms().values())
     first_start = {a.channel: a.started for a in run.attempts()}
     assert sorted(first_start, key=first_start.get) == list(CHANNELS)  # a staircase
@@ -93,7 +94,8 @@ def test_malformed_event_is_refused_before_anything_is_sent(lab: Lab, event: obj
         ({"faults": {"sms": 1}}, TypeError, r"must be a Fault"),
         ({"workers": 0}, ValueError, "workers must be a whole number"),
         ({"simulate_crash": "yes"}, TypeError, "simulate_crash must be True or False"),
-        ({"workflow": "parallel"}, ValueError, "workflow must be one of"),
+        ({"workflow": "parallel"}, ValueError, "workflow must be a generator function or one of"),
+        ({"workflow": print}, TypeError, "workflow must be a generator function like"),
     ],
 )
 def test_bad_options_are_refused_and_nothing_is_written(lab: Lab, options: dict, error: type, message: str) -> None:
@@ -153,6 +155,37 @@ def test_unroutable_server_also_fails_within_3_seconds(tmp_path) -> None:  # noq
 
 def test_same_order_under_another_workflow_is_refused(lab: Lab) -> None:
     first = lab.run(live=False)
-    with pytest.raises(ValueError, match="already submitted to notify_all; run sequential on a new order"):
-        lab.run(first.event, live=False, workflow="sequential")
+    with pytest.raises(ValueError, match="already submitted to notify_all; run notify_sequential-[0-9a-f]+ on a new order"):
+        lab.run(first.event, live=False, workflow=notify_sequential)
     assert len(first.attempts()) == 4
+
+
+def test_a_learners_workflow_runs_and_an_edited_one_runs_the_new_code(lab: Lab) -> None:
+    """``lab.run(workflow=fn)``: re-running an edited cell registers the new code (a name can be registered once)."""
+    cell = '''
+def notify_mine(ctx, event, simulate_crash):
+    results = []
+    for channel in CHANNELS_TO_SEND:
+        handle = yield ctx.rfi(getattr(channels, "send_" + channel), event).options(id=f"{ctx.id}.{channel}")
+        results.append((yield handle))
+    return {"order_id": event["order_id"], "channels_notified": len(results), "total_ms": 0, "results": results}
+'''
+    import linecache
+
+    import channels
+
+    def run_cell(source: str, name: str, **names: object) -> dict:
+        """As IPython runs a cell: its source kept in linecache, so inspect.getsource finds it."""
+        linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)
+        namespace = {"channels": channels, **names}
+        exec(compile(source, name, "exec"), namespace)  # noqa: S102
+        return namespace
+
+    first = run_cell(cell, "<cell-1>", CHANNELS_TO_SEND=("email",))
+    edited = run_cell(cell.replace("for channel in CHANNELS_TO_SEND", "for channel in EDITED"), "<cell-2>", EDITED=("sms", "slack"))
+    one = lab.run(live=False, workflow=first["notify_mine"])
+    two = lab.run(live=False, workflow=edited["notify_mine"])
+    again = lab.run(live=False, workflow=first["notify_mine"])  # the same cell run again: no second registration
+    assert one.sends() == {"email": 1, "sms": 0, "slack": 0, "push": 0}
+    assert two.sends() == {"email": 0, "sms": 1, "slack": 1, "push": 0}
+    assert again.sends() == one.sends() and one.workflow != two.workflow

@@ -19,7 +19,16 @@ import pytest
 
 from lab.processes import alive
 from tests.conftest import ROOT
+from lab.exercises import EXERCISES
 from tests.lessons import NOTEBOOKS, execute
+
+
+def solution_of(name: str) -> str:
+    """The solution's function, as a learner would type it into the practice cell."""
+    exercise = EXERCISES[name]
+    from lab.exercises import function_source
+
+    return function_source(exercise.folder / "solution.py", exercise.function)
 
 LESSONS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 
@@ -58,7 +67,7 @@ def test_sequential_is_a_staircase(tmp_path: Path) -> None:
         """
 import json
 a = run.attempts()
-print(json.dumps({"wall": run.wall_ms, "sum": sum(run.channel_ms().values()),
+print(json.dumps({"exercise": [push_first.last.status, push_first.last.as_given, push_first.last.failing()], "wall": run.wall_ms, "sum": sum(run.channel_ms().values()),
                   "order": [x.channel for x in a], "gaps": [a[i+1].started - a[i].ended for i in range(len(a) - 1)],
                   "verdict": check(my_prediction_ms, run.wall_ms)}))
 """,
@@ -69,6 +78,8 @@ print(json.dumps({"wall": run.wall_ms, "sum": sum(run.channel_ms().values()),
     assert found["order"] == ["email", "sms", "slack", "push"]
     assert all(gap >= 0 for gap in found["gaps"])  # each starts after the previous ended
     assert found["wall"] >= found["sum"]
+    status, as_given, failing = found["exercise"]  # the exercise as committed: run, and told why it fails
+    assert status == "failed" and as_given and any("each `yield` waits" in t for t in failing)
 
 
 @pytest.mark.parametrize("store", ["embedded", "server"])
@@ -87,7 +98,7 @@ for w in (1, 4):
     panel.workers.value = w
     panel.run_button.click()
     walls[w] = panel.wait().wall_ms
-print(json.dumps({"wall": run.wall_ms, "lesson_walls": lesson_walls, "verdict": check(my_prediction_ms, run.wall_ms), "sum": sum(run.channel_ms().values()), "slowest": max(run.channel_ms().values()),
+print(json.dumps({"exercise": [fan_out.last.status, fan_out.last.as_given, fan_out.last.failing()], "wall": run.wall_ms, "lesson_walls": lesson_walls, "verdict": check(my_prediction_ms, run.wall_ms), "sum": sum(run.channel_ms().values()), "slowest": max(run.channel_ms().values()),
                   "spread": (max(starts) - min(starts)) * 1000, "seq": sequential.wall_ms, "walls": walls,
                   "ids": [r["id"] for r in checkpoints(run.resonate, run.workflow_id)], "root": run.workflow_id,
                   "states": [r["state"] for r in checkpoints(run.resonate, run.workflow_id)],
@@ -95,8 +106,10 @@ print(json.dumps({"wall": run.wall_ms, "lesson_walls": lesson_walls, "verdict": 
 """,
         tmp_path,
         answers=None,  # the guess left as committed: the check asks for it
+        code={"notify_fan_out": solution_of("fan_out")},  # a learner who solved it
     )
     assert found["verdict"] is None
+    assert found["exercise"][:2] == ["passed", False], found["exercise"]
     assert found["mode"].startswith("server" if store == "server" else "embedded")
     assert found["wall"] < (0.6 if store == "embedded" else 0.7) * found["sum"]  # a server adds a hop per branch
     assert found["spread"] < 0.25 * found["slowest"]  # four bars start together
@@ -136,7 +149,7 @@ joined_chart = panel.timeline.children[0].value
 panel.rerun_button.click()          # the order is done now: the stored result
 stored = panel.wait()
 stored_chart = panel.timeline.children[0].value
-print(json.dumps({
+print(json.dumps({"exercise": [branch_ids.last.status, branch_ids.last.as_given, branch_ids.last.failing()], 
     "verdict": check(my_prediction, run.sends()), "again_stored": again.stored, "again_new": len(again.new_attempts()),
     "joined_origin": joined.origin - first.started, "joined_resubmitted": joined.resubmitted and not joined.stored,
     "stored_status": panel.status.value, "stored_chart": stored_chart, "joined_chart": joined_chart,
@@ -161,6 +174,8 @@ print(json.dumps({
     assert found["click_s"] < 0.5 and found["in_flight"]
     assert found["joined_same_order"] and found["panel_result"]
     assert found["panel"] == {"email": ["sent"], "sms": ["sent"], "slack": ["failed", "sent"], "push": ["failed", "sent"]}
+    status, as_given, failing = found["exercise"]  # the bug hunt as committed: the ledger gives the bug away
+    assert status == "failed" and as_given and any("push 0× (never called)" in t for t in failing)
     assert found["panel_sends"] == one_each
     assert found["timeline_has_retry"]
     # Re-runs are drawn on the original run's clock, never as a run of their own.
@@ -203,19 +218,21 @@ panel.at_ms.value = 100
 panel.run_button.click()
 clicked = panel.wait(60)
 cluster.scale(3)
-print(json.dumps({
+print(json.dumps({"exercise": [idempotency_key.last.status, idempotency_key.last.as_given, idempotency_key.last.failing()], 
     "result": run.result["channels_notified"], "killed_pid": first_kill.pid, "doing": first_kill.doing,
     "recovery_ms": cluster.recovery_ms(run), "ttl": cluster.ttl, "rerun": sorted(cluster.rerun_completed(run)),
     "sends": run.sends(), "verdict": check(my_rerun_completed, cluster.rerun_completed(run)),
     "twice_same": twice.result == other_result, "twice_sends": twice.sends(),
     "panel_kills": [k.target for k in cluster.kills_of(clicked)], "panel_status": panel.status.value,
     "panel_sends": clicked.sends(), "lanes": [w.pid for w in cluster.pool],
-    "pids": [w.pid for w in cluster.pool] + [cluster.local.process.pid],
+    "pids": [w.pid for w in cluster.pool] + [cluster.local.process.pid, idempotency_key._server.process.pid],
 }))
 """,
         tmp_path,
         answers={"my_recovery_ms": "2300", "my_rerun_completed": "set()"},
+        code={"send_sms": solution_of("idempotency_key")},  # the learner's send_sms, run by worker processes
     )
+    assert found["exercise"][:2] == ["passed", False], found["exercise"]
     one_each = {"email": 1, "sms": 1, "slack": 1, "push": 1}
     assert found["result"] == 4 and found["rerun"] == [] and found["verdict"] is True
     assert found["recovery_ms"] < (found["ttl"] + 2) * 1000

@@ -112,3 +112,14 @@ def test_main_without_server_fails_fast_and_clearly() -> None:
     assert done.returncode == 2
     assert "no Resonate server at http://127.0.0.1:9" in done.stderr
     assert "RESONATE_HOST" in done.stderr
+
+
+def test_production_modules_import_nothing_from_the_lessons() -> None:
+    """Like the example they reproduce: resonate, the standard library, and each other only."""
+    import ast
+
+    for name in ("channels.py", "workflow.py", "main.py"):
+        tree = ast.parse((ROOT / name).read_text())
+        imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert not imported & {"lab", "exercises", "tests"}, f"{name} imports {imported & {'lab', 'exercises', 'tests'}}"

@@ -1,10 +1,4 @@
-"""Teaching variants of the workflow. Not production code.
-
-``notify_sequential`` uses the same durable primitives as ``workflow.notify_all``
-but yields each handle right after its ``ctx.rfi``: the workflow waits for
-email before it even starts SMS, so the total is the sum of the four channels.
-Lesson 01 runs it to show the cost that lesson 02's fan-out removes.
-"""
+"""Exercise fan_out (lesson 2): a solution, the shape of workflow.notify_all."""
 
 from __future__ import annotations
 
@@ -17,21 +11,23 @@ from resonate import Context
 from channels import send_email, send_push, send_slack, send_sms
 
 
-def notify_sequential(
+def notify_fan_out(
     ctx: Context,
     event: dict[str, Any],
     simulate_crash: bool,
 ) -> Generator[Any, Any, dict[str, Any]]:
     start = time.time()
 
-    # Start a channel, then wait for it, before starting the next one.
+    # Fan-out: start all four; each ctx.rfi returns a handle at once.
     email_p = yield ctx.rfi(send_email, event).options(id=f"{ctx.id}.email")
-    email = yield email_p
     sms_p = yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.sms")
-    sms = yield sms_p
     slack_p = yield ctx.rfi(send_slack, event).options(id=f"{ctx.id}.slack")
-    slack = yield slack_p
     push_p = yield ctx.rfi(send_push, event, simulate_crash).options(id=f"{ctx.id}.push")
+
+    # Fan-in: now wait for each result.
+    email = yield email_p
+    sms = yield sms_p
+    slack = yield slack_p
     push = yield push_p
 
     results = [email, sms, slack, push]

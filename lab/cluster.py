@@ -146,8 +146,17 @@ class Cluster(Lab):
         """Note which worker claims the workflow: it holds it only for the first few tens of ms."""
         deadline = time.monotonic() + within
         while run.workflow_pid is None and not run.done and time.monotonic() < deadline:
-            run.workflow_pid = self.workflow_holder(run)
+            run.workflow_pid = self.workflow_holder(run) or self._workflow_step_pid(run)
             time.sleep(0.002)
+
+    def _workflow_step_pid(self, run: Run) -> int | None:
+        """The worker whose registry looked the workflow up first after this run was submitted.
+
+        A second witness beside the server's table, which a busy machine can
+        miss: every worker notes when it looks a workflow up to run a step.
+        """
+        pid = self.ledger.first_workflow_step(run.started)
+        return pid if pid in [w.pid for w in self.pool] else None
 
     def timeline_options(self) -> dict[str, Any]:
         return {"lanes": "worker", "marks": lambda: list(self.marks)}
@@ -204,7 +213,7 @@ class Cluster(Lab):
 
     def kill_target(self, run: Run, target: str) -> Kill | None:
         """Kill the worker process behind ``target`` ("workflow" or a channel) of ``run``; None if none runs it now."""
-        pid = run.workflow_pid if target == "workflow" else self.channel_holder(run, target)
+        pid = (run.workflow_pid or self._workflow_step_pid(run)) if target == "workflow" else self.channel_holder(run, target)
         if pid is None or pid not in [w.pid for w in self.running()]:
             return None
         doing = tuple(sorted({a.channel for a in run.attempts() if a.pid == pid and a.outcome == "running"}))

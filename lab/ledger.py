@@ -16,6 +16,8 @@ Three tables:
 - ``requests``: what a simulated provider (``lab.gateway``) received: every
   request with its idempotency key, and whether it delivered a message or
   recognised the key and delivered nothing.
+- ``workflow_steps``: when a worker process looked a workflow up to run a
+  step (the generator itself is never wrapped), so a kill can find it.
 - ``faults``: the failures and delays injected into an order, read by whichever
   process runs the channel.
 """
@@ -63,6 +65,11 @@ CREATE TABLE IF NOT EXISTS requests (
     message_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS requests_order ON requests(order_id);
+CREATE TABLE IF NOT EXISTS workflow_steps (
+    name TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    t REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS faults (
     order_id TEXT NOT NULL,
     channel TEXT NOT NULL,
@@ -192,6 +199,15 @@ class Ledger:
     def fault(self, order_id: str, channel: str) -> Fault:
         rows = self._read("SELECT fail_first, extra_ms FROM faults WHERE order_id = ? AND channel = ?", (order_id, channel))
         return Fault(*rows[0]) if rows else Fault()
+
+    def workflow_step(self, name: str) -> None:
+        """This process is about to run a step of workflow ``name``."""
+        self._write("INSERT INTO workflow_steps VALUES (?, ?, ?)", (name, os.getpid(), time.time()))
+
+    def first_workflow_step(self, since: float) -> int | None:
+        """The process that ran the first workflow step at or after ``since``."""
+        rows = self._read("SELECT pid FROM workflow_steps WHERE t >= ? ORDER BY t LIMIT 1", (since,))
+        return rows[0][0] if rows else None
 
     def provider_request(self, order_id: str, channel: str, key: str | None, message_id: str) -> tuple[bool, str]:
         """A provider received a request: deliver, unless a request with this key already did.

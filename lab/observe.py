@@ -17,6 +17,7 @@ Push's own ``simulate_crash`` runs untouched inside the wrapper.
 from __future__ import annotations
 
 import functools
+import inspect
 import io
 import sys
 import threading
@@ -95,12 +96,15 @@ class ObservingRegistry(Registry):
         self.ledger = ledger
         # A learner's version of a channel ({"sms": send_sms}), run in its place (lesson 4's exercise).
         self.replace = dict(replace or {})
+        self.note_workflow_steps = False  # worker processes turn it on (lab.worker)
         self._wrapped: dict[Callable, Callable] = {}
         _install_stdout_router()
 
     def get(self, func: str | Callable, version: int = 0) -> tuple[str, Callable, int]:
         name, fn, version = super().get(func, version)
         channel = name.removeprefix("send_")
+        if isinstance(func, str) and inspect.isgeneratorfunction(fn) and self.note_workflow_steps:
+            self.ledger.workflow_step(name)  # noted, not wrapped: the workflow's replay is the SDK's
         if isinstance(func, str) and channel in CHANNELS:
             fn = self.replace.get(channel, fn)
             if fn not in self._wrapped:

@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     for spec in args.channel:
         name, path = spec.split("=", 1)
         replace[name] = load_function(path, f"send_{name}")
+    registry = ObservingRegistry(Ledger(args.ledger), replace)
+    registry.note_workflow_steps = True
     host, port = args.server.rsplit(":", 1)
     resonate = Resonate.remote(
         host=host,
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         pid=sdk_pid(os.getpid()),
         ttl=args.ttl,
         workers=args.workers,
-        registry=ObservingRegistry(Ledger(args.ledger), replace),
+        registry=registry,
         log_level="ERROR",
     )
     register_all(resonate)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import ast
 import inspect
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -401,8 +403,80 @@ class IdempotencyKey(Exercise):
         return [done, hit, got, key, order]
 
 
+@dataclass
+class Deliveries:
+    """What lesson 5's exercise saw: one event delivered twice around a server crash, and another order."""
+
+    event: dict[str, Any]
+    other: dict[str, Any]
+    answers: dict[str, Any]  # "first", "again", "other": the workflow's result, or the exception
+    ledger: Any
+
+
+class Redelivery(Exercise):
+    lesson = "05"
+    function = "submit"
+    hints = (
+        "The event bus delivers `order.confirmed` at least once: after a crash the same event arrives again. What decides whether a second workflow starts?",
+        "Resonate starts a workflow per id. The same id again joins the run in flight (or returns its stored result); a new id starts a new run.",
+        "Derive the id from the event: f\"notify/{event['order_id']}\" — the same for a redelivery, different for every order.",
+    )
+
+    def scenario(self, fn: Callable[..., Any], *, live: bool) -> Deliveries:
+        from lab.events import new_event
+        from lab.outage import ServerCrash
+
+        crash = ServerCrash(processes=2)  # the lesson's server and workers, reused
+        crash.restart_server()  # no-op when it is up
+        client = crash.resonate()
+        event, other = new_event(), new_event(user_id="user_alice")
+        answers: dict[str, Any] = {}
+
+        def deliver(tag: str, ev: dict[str, Any]) -> None:
+            try:
+                handle = fn(client, ev)
+                answers[tag] = handle.result() if hasattr(handle, "result") else handle
+            except Exception as e:  # noqa: BLE001 - the learner's code failed: that is the verdict
+                answers[tag] = e
+
+        first = threading.Thread(target=deliver, args=("first", event), daemon=True)
+        first.start()
+        time.sleep(0.15)
+        crash.kill_server()  # mid-run
+        time.sleep(1.0)
+        crash.restart_server()
+        later = [threading.Thread(target=deliver, args=(tag, ev), daemon=True) for tag, ev in (("again", event), ("other", other))]
+        for t in later:
+            t.start()
+        for t in (first, *later):
+            t.join(30)
+        return Deliveries(event, other, answers, crash.ledger)
+
+    def judge(self, run: Deliveries) -> list[Criterion]:  # type: ignore[override]
+        first, again = run.answers.get("first"), run.answers.get("again")
+        if not isinstance(first, dict):
+            return [Criterion(False, f"the first delivery did not return the workflow's result: {first!r}"[:300])]
+        criteria = [Criterion(first.get("channels_notified") == 4, f"the first delivery: {first.get('channels_notified')}/4 notified, through the server crash")]
+        sends = run.ledger.sends(run.event["order_id"])
+        twice = {c: n for c, n in sends.items() if n != 1}
+        criteria.append(
+            Criterion(not twice, "the redelivered event sent nothing new: each channel confirmed once" if not twice
+                      else f"{', '.join(f'{c} {n}×' for c, n in twice.items())} for one order: the second delivery of the same "
+                           "event started a second workflow — give it the same id")  # fmt: skip
+        )
+        same = isinstance(again, dict) and again.get("results") == first.get("results")
+        criteria.append(Criterion(same, "both deliveries got the same result (the same message ids)" if same
+                                  else "the second delivery got a different result: it was a different run"))  # fmt: skip
+        other = run.ledger.sends(run.other["order_id"])
+        ok = all(n == 1 for n in other.values())
+        criteria.append(Criterion(ok, "another order from the same customer was notified too" if ok
+                                  else f"another order from the same customer got {other}: its id collided with the first order's — the id must be unique per order"))  # fmt: skip
+        return criteria
+
+
 push_first = PushFirst("push_first")
 fan_out = FanOut("fan_out")
 branch_ids = BranchIds("branch_ids")
 idempotency_key = IdempotencyKey("idempotency_key")
-EXERCISES = {e.name: e for e in (push_first, fan_out, branch_ids, idempotency_key)}
+redelivery = Redelivery("redelivery")
+EXERCISES = {e.name: e for e in (push_first, fan_out, branch_ids, idempotency_key, redelivery)}

@@ -20,6 +20,7 @@ from lab.timeline import LiveTimeline
 
 if TYPE_CHECKING:
     from lab.cluster import Cluster, Kill
+    from lab.outage import ServerCrash
     from lab.run import Run
     from lab.runtime import Lab
 
@@ -218,3 +219,74 @@ class KillPanel(Panel):
             lines.append(f"done {self.cluster.recovery_ms(run)} ms after the kill (ttl {self.cluster.ttl} s)")
         self.processes.value = self.cluster.table().data
         return "".join(f"<br>{line}" for line in lines)
+
+
+class CrashPanel(Panel):
+    """Panel for a ``ServerCrash``: run an order, SIGKILL the server mid-run, bring it back.
+
+    **Kill server** and **Restart server** act at once; the order's run can also
+    kill the server on its own, ``at`` N ms, and restart it ``N s`` later.
+    """
+
+    def __init__(self, crash: ServerCrash) -> None:
+        super().__init__(crash)
+        self.cluster = crash  # (self.crash is the base panel's simulate_crash toggle)
+        self.at_ms = widgets.IntSlider(value=200, min=0, max=1500, step=50, description="kill at (ms)", layout={"width": "330px"})
+        self.auto = widgets.Checkbox(value=True, description="restart it automatically after", indent=False, layout={"width": "230px"})
+        self.after_s = widgets.FloatSlider(value=1.0, min=0.5, max=5.0, step=0.5, description="s", layout={"width": "260px"})
+        self.scheduled = widgets.Checkbox(value=True, description="kill the server during the run", indent=False, layout={"width": "260px"})
+        self.kill_button = widgets.Button(description="Kill server", button_style="danger", icon="times", layout={"width": "180px"})
+        self.restart_button = widgets.Button(description="Restart server", button_style="success", icon="refresh", layout={"width": "180px"})
+        self.kill_button.on_click(lambda _: self._server(kill=True))
+        self.restart_button.on_click(lambda _: self._server(kill=False))
+        self.server = widgets.HTML()
+        self.sdk_log = widgets.HTML()
+        self.promises = widgets.HTML()
+        self._show_server()
+        self.widget.children = [
+            widgets.HBox([self.scheduled, self.at_ms]), widgets.HBox([self.auto, self.after_s]),
+            widgets.HBox([self.run_button, self.kill_button, self.restart_button]), self.server,
+            self.status, self.timeline, self.ledger, self.promises, self.sdk_log,
+        ]  # fmt: skip
+
+    def _show_server(self) -> None:
+        up = self.cluster.server_up
+        colour = "#009E73" if up else "#D55E00"
+        self.server.value = f"<b style='color:{colour}'>server {'up' if up else 'DOWN'}</b> — {escape(self.cluster.mode)}"
+
+    def _start(self, *, new: bool) -> None:
+        super()._start(new=new)
+        run = self.last
+        if run is None or run.done or not self.scheduled.value:
+            return
+        kill_at = run.started + self.at_ms.value / 1000
+        threading.Timer(max(0.0, kill_at - time.time()), self._server, kwargs={"kill": True}).start()
+        if self.auto.value:
+            threading.Timer(max(0.0, kill_at + self.after_s.value - time.time()), self._server, kwargs={"kill": False}).start()
+
+    def _server(self, *, kill: bool) -> None:
+        try:
+            if kill:
+                done = self.cluster.kill_server()
+                if done is None:
+                    self.status.value += "<br>the server is already down"
+                elif self.auto.value and not self.scheduled.value:
+                    threading.Timer(self.after_s.value, self._server, kwargs={"kill": False}).start()
+            elif self.cluster.restart_server() is None:
+                self.status.value += "<br>the server is already up"
+        except Exception as e:  # noqa: BLE001 - shown to the learner
+            self._error(e)
+        finally:
+            self._show_server()
+
+    def _more(self, run: Run) -> str:
+        self._show_server()
+        from lab.inspector import table
+        from lab.outage import sdk_log_html
+
+        self.promises.value = table(self.cluster.address, run.workflow_id, run.origin)
+        self.sdk_log.value = "<b>The SDK's reconnect log (kept out of the cells)</b>" + sdk_log_html(self.cluster.sdk_lines(run))
+        lines = [f"✗ server down {round(((o.up or time.time()) - o.down) * 1000)} ms" for o in self.cluster.outages_of(run)]
+        if self.cluster.restart_to_done_ms(run) is not None:
+            lines.append(f"done {self.cluster.restart_to_done_ms(run)} ms after the restart; re-sent: {', '.join(sorted(self.cluster.resent(run))) or 'nothing'}")
+        return "".join(f"<br>{escape(line)}" for line in lines)

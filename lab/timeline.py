@@ -50,6 +50,7 @@ class Mark:
     t: float  # epoch seconds
     label: str
     colour: str = FAILED
+    until: float | None = None  # a span (a server outage): shaded from t to here
 
 
 def _nice_step(span_ms: float) -> int:
@@ -160,6 +161,12 @@ def render_svg(
             )
     for m in marks:
         mx = x((m.t - t0) * 1000)
+        if m.until is not None:
+            ux = x((min(m.until, now) - t0) * 1000)
+            out.append(
+                f"<rect class='outage' x='{mx:.1f}' y='{TOP - 4}' width='{max(ux - mx, 1):.1f}' height='{bottom - TOP + 4}' "
+                f"fill='{m.colour}' fill-opacity='0.12' data-ms='{round((min(m.until, now) - m.t) * 1000)}'/>"
+            )
         out.append(
             f"<g class='mark'><line x1='{mx:.1f}' y1='{TOP - 4}' x2='{mx:.1f}' y2='{bottom}' stroke='{m.colour}' stroke-width='2'/>"
             f"<text x='{mx + 3:.1f}' y='{TOP - 6}' fill='{m.colour}' font-weight='bold'>{escape(m.label)}</text></g>"

@@ -220,10 +220,12 @@ def test_welcome_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
 def test_sequential_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
     url, repo = jupyter
     page, errors = open_and_run_all(browser, url, "01_sequential.ipynb")
-    timeline = page.locator("svg.lab-timeline")
-    assert timeline.count() == 1
+    timelines = page.locator("svg.lab-timeline")
+    assert timelines.count() == 2  # the lesson's run, and the exercise's practice code as given
+    timeline = timelines.first
     assert timeline.locator("rect.bar[data-outcome='sent']").count() == 4
     assert timeline.locator("text.total").count() == 1
+    assert page.locator("text=push_first: not yet ✗").count() == 1  # the exercise ran, and says why
     assert_timelines_readable(page)
     screenshot(page, "01_sequential")
     save(page, repo, "01_sequential.ipynb")
@@ -234,7 +236,8 @@ def test_fan_out_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
     url, repo = jupyter
     page, errors = open_and_run_all(browser, url, "02_fan_out.ipynb")
     timelines = page.locator("svg.lab-timeline")
-    assert timelines.count() == 4  # the run, then 1, 2 and 4 workers
+    assert timelines.count() == 5  # the run, then 1, 2 and 4 workers, then the exercise's run
+    assert page.locator("text=fan_out: not yet ✗").count() == 1
     first = timelines.first
     assert first.locator("rect.bar[data-outcome='sent']").count() == 4
     spans = {timelines.nth(i).get_attribute("data-span-ms") for i in (1, 2, 3)}
@@ -308,9 +311,30 @@ def test_worker_kills_clicked_in_browser(jupyter: tuple[str, Path], browser: obj
     assert not errors
 
 
+def test_server_crash_clicked_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
+    url, repo = jupyter
+    page, errors = open_and_run_all(browser, url, "05_server_crash.ipynb")
+    scripted = page.locator("svg.lab-timeline").first
+    assert scripted.locator("rect.outage").count() == 1  # the outage, shaded where it happened
+    panel = page.locator(".widget-vbox").filter(has=page.locator("button", has_text="Kill server")).last
+    panel.locator("button", has_text="Run a new order").click()  # scheduled: killed at 200 ms, back 1 s later
+    panel.locator("text=after the restart").wait_for(timeout=40_000)
+    assert panel.locator("table.lab-table", has_text="Send ledger").locator("text=✓ once").count() == 4
+    assert panel.locator("table.lab-table", has_text="Durable promises").locator("text=RESOLVED").count() == 5
+    assert "server up" in panel.inner_text()
+    assert panel.locator("text=The SDK's reconnect log").count() == 1
+    stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert stderr.count() == 0, stderr.first.inner_text()  # the SDK's retries during the outage never spilled into a cell
+    assert_timelines_readable(page)
+    panel.screenshot(path=artifact("05_server_crash-panel"))
+    screenshot(page, "05_server_crash")
+    save(page, repo, "05_server_crash.ipynb")
+    assert not errors
+
+
 def test_saved_lessons_leave_the_clone_clean(jupyter: tuple[str, Path]) -> None:
     """Runs last: every lesson was run and saved, with its outputs, and git sees no change."""
     repo = jupyter[1]
     saved = SAVED.values()
-    assert len(saved) == 5 and all(p.stat().st_mtime > t for p, t in saved), "every lesson was saved after its run"
+    assert len(saved) == 6 and all(p.stat().st_mtime > t for p, t in saved), "every lesson was saved after its run"
     assert git(repo, "status", "--porcelain") == ""

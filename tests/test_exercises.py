@@ -21,7 +21,7 @@ from lab.exercises import EXERCISES, branch_ids, fan_out, idempotency_key, push_
 from lab.gateway import sms_gateway
 from tests.lessons import NOTEBOOKS
 
-LESSON = {"push_first": "01_sequential.ipynb", "fan_out": "02_fan_out.ipynb", "branch_ids": "03_push_failures.ipynb", "idempotency_key": "04_worker_kills.ipynb"}
+LESSON = {"push_first": "01_sequential.ipynb", "fan_out": "02_fan_out.ipynb", "branch_ids": "03_push_failures.ipynb", "idempotency_key": "04_worker_kills.ipynb", "redelivery": "05_server_crash.ipynb"}
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +43,7 @@ EXPECTED_REASON = {
     "fan_out": "≈ the sum of the channels",
     "branch_ids": "push 0× (never called)",
     "idempotency_key": "the customer got 2 SMS: the re-run sent it again",
+    "redelivery": "the second delivery of the same event started a second workflow",
 }
 
 
@@ -126,3 +127,16 @@ def test_a_fresh_key_per_attempt_still_texts_twice() -> None:
     assert verdict.status == "failed"
     assert any("the customer got 2 SMS" in t and "different keys" in t for t in verdict.failing()), verdict.failing()
     assert any("keys sent:" in t for t in verdict.failing())
+
+
+def submit(resonate: Any, event: dict[str, Any]) -> Any:
+    """Keyed by the customer: a redelivery joins, but so does the customer's next order."""
+    return resonate.begin_rpc(f"notify/{event['user_id']}", "notify_all", event, False)
+
+
+def test_a_workflow_id_per_customer_swallows_their_next_order() -> None:
+    from lab.exercises import redelivery
+
+    verdict = redelivery.check(submit, quiet=True)
+    assert verdict.status == "failed"
+    assert any("another order from the same customer got" in t and "collided" in t for t in verdict.failing()), verdict.failing()

@@ -36,7 +36,7 @@ LESSONS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 def test_lessons_are_committed_without_outputs() -> None:
     import nbformat
 
-    assert LESSONS[:5] == ["00_welcome.ipynb", "01_sequential.ipynb", "02_fan_out.ipynb", "03_push_failures.ipynb", "04_worker_kills.ipynb"]
+    assert LESSONS[:6] == ["00_welcome.ipynb", "01_sequential.ipynb", "02_fan_out.ipynb", "03_push_failures.ipynb", "04_worker_kills.ipynb", "05_server_crash.ipynb"]
     for name in LESSONS:
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code"), name
@@ -264,3 +264,42 @@ print(json.dumps({"cpus": len(os.sched_getaffinity(0)), "wall": run.wall_ms, "sl
     assert found["cpus"] == 1
     assert found["wall"] < 1.3 * found["slowest"]  # total ≈ slowest: the channels wait, they do not compute
     assert found["seq"] > 1.8 * found["wall"]
+
+
+def test_server_crash_lesson_finishes_the_order_and_forgets_nothing(tmp_path: Path) -> None:
+    found = execute(
+        "05_server_crash.ipynb",
+        """
+import json
+from lab.outage import SDK_LOG
+panel = CrashPanel(crash)
+panel.at_ms.value = 100
+panel.after_s.value = 0.5
+panel.run_button.click()
+clicked = panel.wait(60)
+print(json.dumps({
+    "exercise": [redelivery.last.status, redelivery.last.as_given, redelivery.last.failing()],
+    "result": run.result["channels_notified"], "resent": sorted(crash.resent(run)), "sends": run.sends(),
+    "restart_to_done": crash.restart_to_done_ms(run), "verdicts": [check(my_finishes, True), check(my_resent, crash.resent(run))],
+    "lost_done": lost.done, "lost_sends": lost.ledger.sends(lost.order_id), "memory_knows": "no promise" in memory.promises(lost).data,
+    "panel_status": panel.status.value, "panel_sends": clicked.sends(), "panel_outages": len(crash.outages_of(clicked)),
+    "server_up": crash.server_up, "promises_html": panel.promises.value, "sdk_log": panel.sdk_log.value,
+    "pids": [w.pid for w in crash.pool + memory.pool] + [crash.local.process.pid, memory.local.process.pid],
+}))
+""",
+        tmp_path,
+        answers={"my_finishes": "True", "my_resent": "set()"},
+        code={"submit": solution_of("redelivery")},
+    )
+    one_each = {"email": 1, "sms": 1, "slack": 1, "push": 1}
+    assert found["exercise"][:2] == ["passed", False], found["exercise"]
+    assert found["result"] == 4 and found["resent"] == [] and found["sends"] == one_each
+    assert found["verdicts"] == [True, True]
+    assert not found["lost_done"] and found["memory_knows"]  # in memory: the order is forgotten
+    assert "after the restart" in found["panel_status"] and found["panel_outages"] == 1 and found["server_up"]
+    assert found["panel_sends"] == one_each
+    assert "RESOLVED" in found["promises_html"] and "Cannot connect" in found["sdk_log"]
+    deadline = time.monotonic() + 5  # the kernel is gone: so are both servers and their workers
+    while any(alive(p) for p in found["pids"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in found["pids"] if alive(p)]

@@ -1,0 +1,244 @@
+"""Killing the Resonate server itself, mid-run, and bringing it back (lesson 5).
+
+A ``ServerCrash`` is a ``Cluster`` on a server of its own, started by this
+kernel, so the lesson may SIGKILL it without touching anyone else's (on Binder
+the launch's shared server is left alone). ``durable=True`` runs ``resonate
+serve`` with its promises in a SQLite file: after a restart on the same file
+and ports, the same order finishes. ``durable=False`` runs ``resonate dev``,
+which keeps them in memory: after a restart the server has forgotten the order.
+
+Two server settings make the lesson watchable (``lab.server`` passes both):
+``--aio-sender-plugin-poll-ttr 2s`` re-sends an unacknowledged task after 2 s
+instead of 15 s, and ``--system-signal-timeout 10ms`` stops the server waiting
+a second to batch work. The SDK reconnects its long-poll every 5 s, which is
+most of restart → done.
+
+While the server is down the SDK logs ``Networking. Cannot connect … Retrying``
+warnings from its threads; left alone they would print into whichever cell is
+running. They are routed to ``SDK_LOG`` and shown with the run instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from lab.cluster import Cluster
+from lab.run import Run
+from lab.runtime import run_dir
+from lab.server import LocalServer
+from lab.timeline import Mark
+from lab.worker import TEACHING_TTL
+
+BACK = "#009E73"
+
+
+class _SdkLog(logging.Handler):
+    """The SDK's own warnings (``resonate.*`` loggers), kept with their time, not printed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[tuple[float, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.created, record.getMessage()))
+
+
+SDK_LOG = _SdkLog()
+
+
+def route_sdk_log() -> None:
+    """Send the SDK's warnings to ``SDK_LOG`` instead of the running cell (idempotent)."""
+    logger = logging.getLogger("resonate")
+    if SDK_LOG not in logger.handlers:
+        logger.addHandler(SDK_LOG)
+    logger.propagate = False
+
+
+@dataclass
+class Outage:
+    down: float
+    up: float | None = None
+
+
+_servers: dict[tuple, LocalServer] = {}
+_servers_lock = threading.Lock()
+
+
+class ServerCrash(Cluster):
+    """A server this kernel may kill and restart, ``processes`` workers, the kernel as a client."""
+
+    def __init__(self, processes: int = 2, *, durable: bool = True, ttl: int = TEACHING_TTL) -> None:
+        if not isinstance(durable, bool):
+            msg = f"durable must be True (SQLite on disk) or False (in memory), got {durable!r}"
+            raise TypeError(msg)
+        route_sdk_log()
+        kind = "durable" if durable else "in-memory"
+        with _servers_lock:  # one per kind for the kernel's life: re-running the setup cell reuses it
+            server = _servers.get((kind, str(run_dir())))
+            if server is None:
+                server = _servers[(kind, str(run_dir()))] = LocalServer(run_dir() / f"{kind}-server-{os.getpid()}", durable=durable)
+        super().__init__(processes, ttl=ttl, server=server)
+        self.durable = durable
+        self.outages: list[Outage] = []
+
+    @property
+    def mode(self) -> str:
+        store = f"promises in {self.local.db}" if self.durable else "promises in memory (resonate dev)"
+        return f"{'durable' if self.durable else 'in-memory'} server at {self.address.url}, {store}, {len(self.running())} workers"
+
+    # -- the server's life
+
+    @property
+    def server_up(self) -> bool:
+        return self.local.running
+
+    def kill_server(self) -> Outage | None:
+        """SIGKILL the server, as a crashed machine would; None if it was already down."""
+        if not self.local.running:
+            return None
+        outage = Outage(time.time())
+        self.outages.append(outage)
+        self.local.kill()
+        return outage
+
+    def restart_server(self) -> Outage | None:
+        """Start it again on the same ports and the same file; None if it was up."""
+        if self.local.running:
+            return None
+        self.local.start()
+        outage = self.outages[-1] if self.outages and self.outages[-1].up is None else Outage(time.time())
+        outage.up = time.time()
+        return outage
+
+    def timeline_options(self) -> dict[str, Any]:
+        return {"lanes": "worker", "marks": self._marks}
+
+    def _marks(self) -> list[Mark]:
+        marks = [Mark(o.down, "✗ server killed", until=o.up or time.time()) for o in self.outages]
+        return marks + [Mark(o.up, "↺ server back", BACK) for o in self.outages if o.up]
+
+    # -- runs
+
+    def start(self, event: dict[str, Any] | None = None, *, kill_server_at_ms: int | None = None,
+              restart_after_s: float | None = None, **options: Any) -> Run:  # fmt: skip
+        """As ``Cluster.start``; kill the server ``kill_server_at_ms`` after submitting, restart it ``restart_after_s`` later."""
+        if kill_server_at_ms is not None and (not isinstance(kill_server_at_ms, int) or not 0 <= kill_server_at_ms <= 10_000):
+            msg = f"kill_server_at_ms must be a whole number of milliseconds from 0 to 10000, got {kill_server_at_ms!r}"
+            raise ValueError(msg)
+        if restart_after_s is not None and (not isinstance(restart_after_s, (int, float)) or not 0 <= restart_after_s <= 60):
+            msg = f"restart_after_s must be a number of seconds from 0 to 60, got {restart_after_s!r}"
+            raise ValueError(msg)
+        if not self.local.running:
+            msg = "the server is down: restart it first (crash.restart_server()), or the order cannot even be submitted"
+            raise RuntimeError(msg)
+        run = super().start(event, **options)
+        if kill_server_at_ms is not None:
+            kill_at = run.started + kill_server_at_ms / 1000
+            threading.Timer(max(0.0, kill_at - time.time()), self.kill_server).start()
+            if restart_after_s is not None:
+                threading.Timer(max(0.0, kill_at + restart_after_s - time.time()), self.restart_server).start()
+        return run
+
+    def run(self, event: dict[str, Any] | None = None, *, timeout: float = 30, title: str | None = None, **options: Any) -> Run:
+        """Submit, show the live timeline (a lane per worker, the outage shaded), wait up to ``timeout`` s.
+
+        Unlike ``Lab.run`` an order that does not finish is not an error here:
+        it is what an in-memory server does after a crash. The run is returned either way.
+        """
+        from IPython.display import display
+
+        run = self.start(event, **options)
+        display(self.timeline(run, title=title, axis_ms=1500, **self.timeline_options()).widget)
+        try:
+            run.wait(timeout)
+        except Exception:  # noqa: BLE001 - said in one line; the run is returned to be inspected
+            print(f"{run.workflow_id} did not finish within {timeout:g} s")
+        return run
+
+    def promise_history(self, *, kill_server_at_ms: int = 300, restart_after_s: float = 2.0) -> Any:
+        """A new order's promises read from the server before the kill, during the outage and after the restart."""
+        from IPython.display import HTML
+
+        from lab.inspector import table
+
+        run = self.start(kill_server_at_ms=kill_server_at_ms, restart_after_s=restart_after_s)
+        moments = [
+            (kill_server_at_ms / 1000 - 0.05, "just before the kill"),
+            (kill_server_at_ms / 1000 + restart_after_s / 2, "during the outage"),
+        ]
+        parts = []
+        for at, what in moments:
+            time.sleep(max(0.0, run.started + at - time.time()))
+            parts.append(table(self.address, run.workflow_id, run.origin, caption=f"{what} (+{round((time.time() - run.origin) * 1000)} ms)"))
+        try:
+            run.wait(30)
+        except Exception:  # noqa: BLE001, S110 - the last table shows what the server knows
+            pass
+        parts.append(table(self.address, run.workflow_id, run.origin, caption=f"after the restart (+{round((time.time() - run.origin) * 1000)} ms)"))
+        return HTML("<br>".join(parts))
+
+    def outages_of(self, run: Run) -> list[Outage]:
+        end = run.ended or time.time()
+        return [o for o in self.outages if run.started <= o.down <= end]
+
+    def restart_to_done_ms(self, run: Run) -> int | None:
+        """From the server's last restart during ``run`` to the workflow's result."""
+        ups = [o.up for o in self.outages_of(run) if o.up]
+        return round((run.ended - ups[-1]) * 1000) if ups and run.ended else None
+
+    def resent(self, run: Run) -> set[str]:
+        """Channels confirmed sent before the server died that were run again: the lesson's claim is none."""
+        outages = self.outages_of(run)
+        if not outages:
+            return set()
+        t = outages[0].down
+        attempts = run.attempts()
+        done_before = {a.channel for a in attempts if a.outcome == "sent" and a.ended is not None and a.ended < t}
+        return {a.channel for a in attempts if a.channel in done_before and a.started >= t}
+
+    def sdk_lines(self, run: Run) -> list[str]:
+        """What the kernel's SDK logged during the run (reconnect attempts), times relative to the run."""
+        end = (run.ended or time.time()) + 1
+        return [f"+{round((t - run.origin) * 1000)} ms  {line}" for t, line in SDK_LOG.lines if run.started <= t <= end]
+
+    def outcome(self, run: Run, timeout: float = 15) -> str:
+        """Wait up to ``timeout`` s and say what became of the order (for the in-memory contrast)."""
+        try:
+            result = run.wait(timeout)
+        except Exception:  # noqa: BLE001 - an order that never finishes is the point of the contrast
+            return f"not finished after {timeout:g} s: the server has forgotten {run.workflow_id}, so nothing can complete it"
+        return f"finished: {result['channels_notified']}/4 notified"
+
+    def report(self, run: Run) -> None:
+        """What the outage did to this order, from the clock, the ledger and the SDK's log."""
+        result = run.wait(60)
+        print(f"{run.workflow_id}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms")
+        for o in self.outages_of(run):
+            up = f", back at +{round((o.up - run.origin) * 1000)} ms (down {round((o.up - o.down) * 1000)} ms)" if o.up else ", still down"
+            print(f"  ✗ server killed at +{round((o.down - run.origin) * 1000)} ms{up}")
+        if self.restart_to_done_ms(run) is not None:
+            print(f"  restart → done: {self.restart_to_done_ms(run)} ms")
+        sent = run.sends()
+        print(f"  confirmed sent: {', '.join(f'{c} {n}×' for c, n in sent.items())}; re-sent after the crash: {sorted(self.resent(run)) or 'nothing'}")
+        lines = self.sdk_lines(run)
+        print(f"  the SDK in this kernel logged {len(lines)} reconnect line(s) — kept here, not printed into a cell:")
+        for line in lines[:4]:
+            print(f"    {line}")
+
+    def promises(self, run: Run, caption: str = "") -> Any:
+        """The order's durable promises, read from the server's HTTP API now."""
+        from IPython.display import HTML
+
+        from lab.inspector import table
+
+        return HTML(table(self.address, run.workflow_id, run.origin, caption=caption))
+
+
+def sdk_log_html(lines: list[str]) -> str:
+    return "<pre style='font-size:11px'>" + escape("\n".join(lines) or "(nothing logged)") + "</pre>"

@@ -358,15 +358,15 @@ class IdempotencyKey(Exercise):
         cluster = Cluster(processes=2, ttl=2, server=self._server, replace={"sms": path})
         try:
             run = cluster.start(kill="sms", at_ms=self.KILL_AT_MS)
+            chart = cluster.timeline(run, **cluster.timeline_options(), title="your send_sms: its worker killed mid-call")
             if live:
-                from IPython.display import display
-
-                display(cluster.timeline(run, **cluster.timeline_options(), title="your send_sms: its worker killed mid-call").widget)
+                chart.show()
             try:
                 run.wait(30)
             except Exception:  # noqa: BLE001, S110 - judged below: "the workflow failed"
                 pass
             self._kills[run.workflow_id] = cluster.kills_of(run)
+            chart.drawn.wait(5)
         finally:
             cluster.stop_workers()  # the next check runs the next version of the code
         return run

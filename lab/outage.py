@@ -7,10 +7,11 @@ serve`` with its promises in a SQLite file: after a restart on the same file
 and ports, the same order finishes. ``durable=False`` runs ``resonate dev``,
 which keeps them in memory: after a restart the server has forgotten the order.
 
-Two server settings make the lesson watchable (``lab.server`` passes both):
+Three server settings make the lesson watchable (``lab.server`` passes them):
 ``--aio-sender-plugin-poll-ttr 2s`` re-sends an unacknowledged task after 2 s
-instead of 15 s, and ``--system-signal-timeout 10ms`` stops the server waiting
-a second to batch work. The SDK reconnects its long-poll every 5 s, which is
+instead of 15 s, ``--aio-sender-plugin-poll-ttc 2s`` re-sends a task nobody
+claimed after 2 s instead of a minute, and ``--system-signal-timeout 10ms``
+stops the server waiting a second to batch work. The SDK reconnects its long-poll every 5 s, which is
 most of restart → done.
 
 While the server is down the SDK logs ``Networking. Cannot connect … Retrying``
@@ -151,12 +152,12 @@ class ServerCrash(Cluster):
         Unlike ``Lab.run`` an order that does not finish is not an error here:
         it is what an in-memory server does after a crash. The run is returned either way.
         """
-        from IPython.display import display
-
         run = self.start(event, **options)
-        display(self.timeline(run, title=title, axis_ms=1500, **self.timeline_options()).widget)
+        chart = self.timeline(run, title=title, axis_ms=1500, **self.timeline_options())
+        chart.show()
         try:
             run.wait(timeout)
+            chart.drawn.wait(5)
         except Exception:  # noqa: BLE001 - said in one line; the run is returned to be inspected
             print(f"{run.workflow_id} did not finish within {timeout:g} s")
         return run

@@ -279,10 +279,11 @@ class Lab:
         """
         run = self.start(event, **options)
         if live and not run.stored:
-            from IPython.display import display
-
-            display(self.timeline(run, title=title, axis_ms=axis_ms, lanes=lanes, marks=marks).widget)
+            chart = self.timeline(run, title=title, axis_ms=axis_ms, lanes=lanes, marks=marks)
+            chart.show()
         run.wait(timeout)
+        if live and not run.stored:
+            chart.drawn.wait(5)  # the finished chart is drawn before the cell ends
         if run.resubmitted:
             print(run.resubmission_summary(), end="")
         return run

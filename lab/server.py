@@ -6,12 +6,16 @@ with what to start or set.
 
 ``LocalServer`` runs the legacy server (v0.7.25, the one SDK 0.6 speaks) for
 the kernel: all four listeners on 127.0.0.1 on free ports, its SQLite file in
-the run folder, and two settings the lessons need:
+the run folder, and three settings the lessons need:
 
 - ``--system-signal-timeout 10ms``: how long the server waits to batch work;
   the 1 s default adds about a second to every hop of a fan-out.
 - ``--aio-sender-plugin-poll-ttr 2s``: how soon the server re-sends a task
   nobody acknowledged; the 15 s default makes recovery after an outage slow.
+- ``--aio-sender-plugin-poll-ttc 2s``: how long a task handed to a worker may
+  wait to be claimed before it goes to another; with the 1 min default a
+  worker killed between receiving a task and claiming it stalls that branch
+  for a minute (seen in the randomized kill test).
 
 It is started with the kernel's life (``lab.processes``): it dies with it.
 """
@@ -99,8 +103,10 @@ def require_server(address: ServerAddress, timeout: float = 2.5) -> None:
 
 
 def server_binary() -> str | None:
-    """``$RESONATE_SERVER_BIN``, else ``tools/bin/resonate``, else ``resonate`` on the PATH."""
-    for candidate in (os.environ.get("RESONATE_SERVER_BIN"), str(PROJECT / "tools" / "bin" / "resonate"), shutil.which("resonate")):
+    """``$RESONATE_SERVER_BIN`` if set (and only it), else ``tools/bin/resonate``, else ``resonate`` on the PATH."""
+    explicit = os.environ.get("RESONATE_SERVER_BIN")
+    candidates = [explicit] if explicit else [str(PROJECT / "tools" / "bin" / "resonate"), shutil.which("resonate")]
+    for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -147,6 +153,7 @@ class LocalServer:
             "--metrics-addr", f"127.0.0.1:{metrics}",
             "--system-signal-timeout", "10ms",
             "--aio-sender-plugin-poll-ttr", "2s",
+            "--aio-sender-plugin-poll-ttc", "2s",
             "--log-level", "warn",
         ]  # fmt: skip
 

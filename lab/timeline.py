@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lab.ledger import CHANNELS, Attempt
 
@@ -214,7 +215,18 @@ class LiveTimeline:
         self.chart_id = f"t{next(_chart_ids)}"
         self.drawn = threading.Event()  # set once the finished run has been drawn
         self.widget = widgets.HTML(self.render(), layout={"width": "100%"})
+        self._static: Any = None  # a display handle, when the chart is shown without widgets
         threading.Thread(target=self._follow, name=f"timeline {run.workflow_id}", daemon=True).start()
+
+    def show(self) -> None:
+        """Display the chart: a live widget, or with ``LAB_STATIC=1`` (the static site) plain HTML
+        that is replaced by the finished chart, so it renders with no kernel and no widget state."""
+        from IPython.display import HTML, display
+
+        if os.environ.get("LAB_STATIC"):
+            self._static = display(HTML(self.widget.value), display_id=True)
+        else:
+            display(self.widget)
 
     def render(self) -> str:
         run = self.run
@@ -235,9 +247,14 @@ class LiveTimeline:
         )  # fmt: skip
         return svg + legend()
 
-    def _follow(self) -> None:
-        while not self.run.done:
+    def _follow(self, give_up_s: float = 300) -> None:
+        deadline = time.monotonic() + give_up_s  # an order that never finishes (lesson 5's in-memory server)
+        while not self.run.done and time.monotonic() < deadline:
             time.sleep(0.1)
             self.widget.value = self.render()
         self.widget.value = self.render()
+        if self._static is not None:
+            from IPython.display import HTML
+
+            self._static.update(HTML(self.widget.value))
         self.drawn.set()

@@ -1,0 +1,172 @@
+"""Pre-flight: is this machine ready for the workshop? One line per check, ✓ or ✗ with the fix.
+
+    scripts/preflight            # before the session (under a minute once set up)
+    scripts/preflight --port 8890
+
+Checks what the lessons rely on, for real: the Python, the packages, the
+legacy server (installed, starts, answers), the port JupyterLab will use, a
+kernel start, and a fan-out run whose wall must be well under the sum of the
+channels. Lesson 0 runs the same checks in its kernel (``preflight()``), less the
+port and the kernel start: JupyterLab and that kernel are already up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+DEFAULT_PORT = 8888  # JupyterLab's, and so scripts/lessons'
+
+
+@dataclass(frozen=True)
+class Check:
+    what: str
+    ok: bool
+    found: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        line = f"{'✓' if self.ok else '✗'} {self.what}: {self.found}"
+        return line if self.ok else f"{line}\n    fix: {self.fix}"
+
+
+def _version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def check_python() -> Check:
+    found = sys.version.split()[0]
+    return Check("Python ≥ 3.12", sys.version_info >= (3, 12), f"{found} ({sys.executable})",
+                 "run scripts/lessons: it builds .venv with Python 3.12 or newer (pyenv install 3.12, or set PYTHON=)")  # fmt: skip
+
+
+def check_packages() -> Check:
+    wanted = {"resonate-sdk": "0.6.", "jupyterlab": "4.", "ipywidgets": "8.", "nest-asyncio": ""}
+    found = {name: _version(name) for name in wanted}
+    bad = [n for n, v in found.items() if v is None or not v.startswith(wanted[n])]
+    sdk = found["resonate-sdk"] or "0"
+    if sdk.startswith("0.6.") and int(sdk.split(".")[2]) < 7:
+        bad.append("resonate-sdk")
+    shown = ", ".join(f"{n} {v or 'missing'}" for n, v in found.items())
+    return Check("packages", not bad, shown, f"{', '.join(bad)}: run scripts/lessons (it installs the locked versions into .venv)")
+
+
+def check_server_installed() -> Check:
+    from lab.server import VERSION, server_binary
+
+    binary = server_binary()
+    if binary is None:
+        return Check("Resonate server installed", False, "no binary (RESONATE_SERVER_BIN, tools/bin/resonate, PATH)",
+                     "scripts/install-server.sh (about 2 minutes the first time); lessons 0-3 work without it")  # fmt: skip
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    return Check("Resonate server installed", out.endswith(VERSION), f"{binary}: {out or 'no version'}",
+                 f"the lessons need the legacy server {VERSION}: scripts/install-server.sh")  # fmt: skip
+
+
+def check_server_answers() -> Check:
+    from lab.server import LocalServer, ServerUnavailable, server_binary
+
+    if server_binary() is None:
+        return Check("server starts and answers", False, "not installed", "scripts/install-server.sh")
+    with tempfile.TemporaryDirectory() as folder:
+        began = time.monotonic()
+        server = LocalServer(folder)
+        try:
+            server.start(timeout=10)
+            return Check("server starts and answers", True, f"in {round((time.monotonic() - began) * 1000)} ms on {server.address.url}")
+        except ServerUnavailable as e:
+            return Check("server starts and answers", False, str(e).splitlines()[0][:200], f"read {server.log}; scripts/install-server.sh")
+        finally:
+            server.kill()
+
+
+def check_port(port: int) -> Check:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return Check(f"port {port} free for JupyterLab", False, "taken by another program",
+                         f"scripts/lessons --port {port + 2} (and open the URL it prints), or stop what uses {port}")  # fmt: skip
+    return Check(f"port {port} free for JupyterLab", True, "free")
+
+
+def check_kernel() -> Check:
+    from jupyter_client.manager import start_new_kernel
+
+    began = time.monotonic()
+    try:
+        manager, client = start_new_kernel(kernel_name="python3", startup_timeout=30, stderr=subprocess.DEVNULL)
+    except Exception as e:  # noqa: BLE001 - reported with its fix
+        return Check("a Python kernel starts", False, f"{type(e).__name__}: {e}"[:200], "python -m ipykernel install --sys-prefix")
+    try:
+        reply = client.execute_interactive("import lab, channels, workflow", timeout=30)
+        ok = reply["content"]["status"] == "ok"
+        found = f"in {round((time.monotonic() - began) * 1000)} ms, imports the lab" if ok else reply["content"].get("evalue", "")
+        return Check("a Python kernel starts", ok, found, "pip install -e . in the kernel's Python (scripts/lessons does it)")
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def check_fan_out() -> Check:
+    from lab.runtime import Lab
+
+    with tempfile.TemporaryDirectory() as folder:
+        run = Lab(workers=4, server=False, ledger=Path(folder) / "ledger.sqlite").run(live=False, timeout=30)
+        total = sum(run.channel_ms().values())
+        ok = run.result["channels_notified"] == 4 and run.wall_ms < 0.6 * total
+        return Check("a real fan-out run", ok, f"4 channels in {run.wall_ms} ms (sum {total} ms)",
+                     "the machine is too busy or has too few CPUs for the demo: close other programs")  # fmt: skip
+
+
+def checks(*, port: int | None = DEFAULT_PORT, kernel: bool = True) -> Iterator[Check]:
+    """``port=None`` and ``kernel=False`` inside a kernel: JupyterLab is evidently up."""
+    steps: list[Callable[[], Check]] = [check_python, check_packages, check_server_installed, check_server_answers]
+    if port is not None:
+        steps.append(lambda: check_port(port))
+    if kernel:
+        steps.append(check_kernel)
+    steps.append(check_fan_out)
+    for step in steps:
+        try:
+            yield step()
+        except Exception as e:  # noqa: BLE001 - one broken check must not hide the others
+            yield Check(getattr(step, "__name__", "check"), False, f"{type(e).__name__}: {e}"[:200], "see the message")
+
+
+def preflight(*, port: int | None = None, kernel: bool = False) -> bool:
+    """Print every check as it completes; True when all pass.
+
+    Lesson 0 calls it in its kernel as it is: no port or kernel check, since
+    JupyterLab and this kernel are already running.
+    """
+    ok = True
+    for check in checks(port=port, kernel=kernel):
+        print(check, flush=True)
+        ok &= check.ok
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="the port JupyterLab will use (default 8888)")
+    args = parser.parse_args(argv)
+    began = time.monotonic()
+    ok = preflight(port=args.port, kernel=True)
+    print(f"{'ready' if ok else 'NOT ready'} ({time.monotonic() - began:.0f} s)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

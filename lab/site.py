@@ -29,12 +29,25 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 # What each page must show: measured figures, read off the real outputs.
 KEY_FIGURES = {
-    "00_welcome": [r"Environment check", r"'email': \d{3}", r"✓ a real fan-out run: 4 channels in \d+ ms"],
+    "00_welcome": [
+        r"Environment check",
+        r"'email': \d{3}",
+        r"✓ a real fan-out run: 4 channels in \d+ ms",
+    ],
     "01_sequential": [r"done: \d+ ms", r"4/4 channels notified", r"push_first: not yet ✗"],
-    "02_fan_out": [r"fan-out wall\s+\d+ ms", r"speedup\s+[\d.]+x", r"Durable promises in the store"],
+    "02_fan_out": [
+        r"fan-out wall\s+\d+ ms",
+        r"speedup\s+[\d.]+x",
+        r"Durable promises in the store",
+    ],
     "03_push_failures": [r"retry after \d+ ms", r"may have arrived", r"Send ledger"],
     "04_worker_kills": [r"kill → done: \d+ ms", r"✗ killed worker pid \d+", r"Send ledger"],
-    "05_server_crash": [r"restart → done: \d+ ms", r"no promise", r"re-sent after the crash: nothing"],
+    "05_server_crash": [
+        r"restart → done: \d+ ms",
+        r"no promise",
+        r"re-sent after the crash: nothing",
+    ],
+    "06_scaling": [r"embedded, 4 workers: wall against N", r"ms/branch over ideal", r"orders/s"],
 }
 
 
@@ -58,7 +71,11 @@ def _errors(nb: object) -> list[str]:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 found.append(f"cell {i}: {out.get('ename')}: {out.get('evalue')}")
-            elif out.get("output_type") == "stream" and out.get("name") == "stderr" and out.get("text", "").strip():
+            elif (
+                out.get("output_type") == "stream"
+                and out.get("name") == "stderr"
+                and out.get("text", "").strip()
+            ):
                 found.append(f"cell {i} wrote to stderr: {out['text'].strip()[:200]}")
     return found
 
@@ -69,7 +86,13 @@ def build_page(path: Path, out: Path) -> Page:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     began = time.monotonic()
     client.execute()
     seconds = time.monotonic() - began
@@ -77,9 +100,14 @@ def build_page(path: Path, out: Path) -> Page:
     (out / f"{path.stem}.html").write_text(body)
     problems = _errors(nb)
     text = html.unescape(body)
-    if path.stem not in ("00_welcome",) and "lab-timeline" not in body:
+    chart = "lab-scaling" if path.stem == "06_scaling" else "lab-timeline"
+    if path.stem != "00_welcome" and chart not in body:
         problems.append("no timeline on the page")
-    problems += [f"key figure missing: /{pattern}/" for pattern in KEY_FIGURES.get(path.stem, []) if not re.search(pattern, text)]
+    problems += [
+        f"key figure missing: /{pattern}/"
+        for pattern in KEY_FIGURES.get(path.stem, [])
+        if not re.search(pattern, text)
+    ]
     words = sum(len(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
     return Page(path.stem, _title(nb), seconds, words, problems)
 

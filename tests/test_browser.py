@@ -34,17 +34,26 @@ def artifact(name: str) -> str:
     """Where a screenshot called ``name`` goes (the folder is made on first use)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return str(ARTIFACTS / f"{name}.png")
+
+
 SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 VIEWPORT = {"width": 1024, "height": 768}
 
 
 def _chromium() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    path = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     if not path:
-        pytest.fail("chromium not found: scripts/test installs Debian's chromium, or set CHROMIUM=/path/to/chromium")
+        pytest.fail(
+            "chromium not found: scripts/test installs Debian's chromium, or set CHROMIUM=/path/to/chromium"
+        )
     return path
 
 
@@ -57,18 +66,34 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
         path.write_text(json.dumps(value))
     repo = clone_of_working_tree(tmp / "clone")
     port = free_port()
-    env = {**os.environ, "LAB_RUN_DIR": str(tmp / "runs"), "JUPYTER_CONFIG_DIR": str(tmp / "config")}
+    env = {
+        **os.environ,
+        "LAB_RUN_DIR": str(tmp / "runs"),
+        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+    }
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--allow-root",
             f"--config={ROOT / 'scripts' / 'jupyter_server_config.py'}",  # as scripts/lessons launches it
-            "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={repo}",
-            "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-            f"--LabApp.workspaces_dir={tmp / 'workspaces'}", f"--LabApp.user_settings_dir={tmp / 'settings'}",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--ServerApp.root_dir={repo}",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+            f"--LabApp.user_settings_dir={tmp / 'settings'}",
             "--LabApp.expose_app_in_browser=True",
         ],
-        env=env, stdout=(tmp / "jupyter.log").open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        env=env,
+        stdout=(tmp / "jupyter.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -78,7 +103,9 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail(f"JupyterLab did not start: {(tmp / 'jupyter.log').read_text()[-2000:]}")
+                    pytest.fail(
+                        f"JupyterLab did not start: {(tmp / 'jupyter.log').read_text()[-2000:]}"
+                    )
                 time.sleep(0.5)
         yield url, repo
     finally:
@@ -96,7 +123,13 @@ def browser() -> Iterator[object]:
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=_chromium(),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield b
         b.close()
@@ -107,7 +140,8 @@ KERNEL_READY = """() => {
   const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
   return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
 }"""
-STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
+STARTED = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+  .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
 ALL_RAN = """() => {
   const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(p => p.textContent.trim());
   return prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t));
@@ -127,15 +161,17 @@ TIMELINES_FIT = """() => {
 FAILED_FILLS = """() => [...document.querySelectorAll("svg.lab-timeline rect.bar[data-outcome='failed']")].map(bar => {
   const id = (bar.getAttribute('fill').match(/^url\\(#(.+)\\)$/) || [])[1];
   const owner = id && document.getElementById(id) && document.getElementById(id).closest('svg');
-  return {id, own: owner === bar.closest('svg'), pattern: !!id && bar.closest('svg').querySelector('pattern#' + CSS.escape(id)) !== null};
+  const svg = bar.closest('svg');
+  return {id, own: owner === svg, pattern: !!id && svg.querySelector('pattern#' + CSS.escape(id)) !== null};
 })"""
 BARS_TO_SCALE = """(svg) => {
   const span = +svg.dataset.spanMs, plot = +svg.dataset.plotWidth;
-  return [...svg.querySelectorAll('rect.bar')].map(b => ({ms: +b.dataset.ms, width: +b.getAttribute('width'), needed: +b.dataset.ms * plot / span}));
+  return [...svg.querySelectorAll('rect.bar')].map(b => ({
+    ms: +b.dataset.ms, width: +b.getAttribute('width'), needed: +b.dataset.ms * plot / span}));
 }"""
 
 
-def open_and_run_all(browser: object, url: str, name: str):  # noqa: ANN201
+def open_and_run_all(browser: object, url: str, name: str):
     """Open a lesson as a learner would (1024×768, file browser open), run every cell, and check the page."""
     for earlier in browser.contexts:  # one lesson open at a time, as a learner would have it
         earlier.close()
@@ -149,56 +185,76 @@ def open_and_run_all(browser: object, url: str, name: str):  # noqa: ANN201
         page.evaluate("() => window.jupyterapp.shell.activateById('filebrowser')")
         page.wait_for_selector("#filebrowser:not(.lm-mod-hidden)", timeout=10_000)
         assert page.evaluate(DIRTY) is False, f"{name} is marked modified before anything was run"
-        for _ in range(3):  # a run-all issued while the session is still settling can be dropped: issue it again
-            page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")  # not awaited
+        for _ in range(
+            3
+        ):  # a run-all issued while the session is still settling can be dropped: issue it again
+            page.evaluate(
+                "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+            )  # not awaited
             try:
                 page.wait_for_function(STARTED, timeout=5_000, polling=100)
                 break
             except PlaywrightTimeout:
                 continue
         page.wait_for_function(ALL_RAN, timeout=120_000, polling=250)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        page.wait_for_selector(
+            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
+        )
     except Exception:
         page.screenshot(path=artifact(f"{name}-failure"))
         raise
-    error_outputs = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    error_outputs = page.locator(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    )
     assert error_outputs.count() == 0, error_outputs.first.inner_text()
     assert page.locator("text=Traceback").count() == 0
     return page, errors
 
 
-def assert_timelines_readable(page) -> None:  # noqa: ANN001
+def assert_timelines_readable(page) -> None:
     """Every chart fits the notebook at this width, and every failed bar is hatched by its own chart's pattern."""
     for chart in page.evaluate(TIMELINES_FIT):
-        assert chart["right"] <= chart["limit"] + 1, f"a timeline is cut off: right edge {chart['right']} > {chart['limit']}"
-        assert chart["done"] is None or chart["done"] <= chart["limit"] + 1, "the done line is outside the notebook"
+        assert chart["right"] <= chart["limit"] + 1, (
+            f"a timeline is cut off: right edge {chart['right']} > {chart['limit']}"
+        )
+        assert chart["done"] is None or chart["done"] <= chart["limit"] + 1, (
+            "the done line is outside the notebook"
+        )
         assert not chart["scrolls"], "a timeline scrolls inside its widget"
     for bar in page.evaluate(FAILED_FILLS):
-        assert bar["own"] and bar["pattern"], f"a failed bar's fill {bar['id']!r} resolves outside its own chart"
+        assert bar["own"] and bar["pattern"], (
+            f"a failed bar's fill {bar['id']!r} resolves outside its own chart"
+        )
 
 
-def assert_bars_to_scale(svg) -> int:  # noqa: ANN001
+def assert_bars_to_scale(svg) -> int:
     """No bar is drawn narrower than the time it measured; returns how many bars there are."""
     bars = svg.evaluate(BARS_TO_SCALE)
     for bar in bars:
-        assert bar["width"] >= bar["needed"] - 1, f"a {bar['ms']} ms bar is drawn {bar['width']} wide, needs {bar['needed']:.0f}"
+        assert bar["width"] >= bar["needed"] - 1, (
+            f"a {bar['ms']} ms bar is drawn {bar['width']} wide, needs {bar['needed']:.0f}"
+        )
     return len(bars)
 
 
 SAVED: dict[str, tuple[Path, float]] = {}
 
 
-def save(page, repo: Path, name: str) -> None:  # noqa: ANN001
+def save(page, repo: Path, name: str) -> None:
     """Save the lesson, as a learner presses Ctrl+S, and note when."""
     SAVED[name] = (repo / "notebooks" / name, time.time() - 0.01)
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
     page.wait_for_function(f"() => !({DIRTY})()", timeout=15_000)
 
 
-def screenshot(page, name: str) -> None:  # noqa: ANN001
+def screenshot(page, name: str) -> None:
     """The whole notebook: the viewport grows to its height, since it scrolls inside the page."""
-    height = page.evaluate("document.querySelector('.jp-WindowedPanel-inner, .jp-Notebook').scrollHeight")
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(VIEWPORT["height"], height + 200), 12_000)})
+    height = page.evaluate(
+        "document.querySelector('.jp-WindowedPanel-inner, .jp-Notebook').scrollHeight"
+    )
+    page.set_viewport_size(
+        {"width": VIEWPORT["width"], "height": min(max(VIEWPORT["height"], height + 200), 12_000)}
+    )
     page.wait_for_timeout(300)
     page.screenshot(path=artifact(name))
     page.set_viewport_size(VIEWPORT)
@@ -258,33 +314,54 @@ def test_push_failures_clicked_in_browser(jupyter: tuple[str, Path], browser: ob
     url, repo = jupyter
     page, errors = open_and_run_all(browser, url, "03_push_failures.ipynb")
     scripted = page.locator("svg.lab-timeline").first
-    assert scripted.locator("rect.bar[data-channel='push'][data-attempt='2'][data-outcome='sent']").count() == 1
+    assert (
+        scripted.locator(
+            "rect.bar[data-channel='push'][data-attempt='2'][data-outcome='sent']"
+        ).count()
+        == 1
+    )
     assert scripted.locator("text.retry-gap[data-channel='push']").count() == 1
-    panel = page.locator(".widget-vbox").filter(has=page.locator("button", has_text="Run a new order")).last
+    panel = (
+        page.locator(".widget-vbox")
+        .filter(has=page.locator("button", has_text="Run a new order"))
+        .last
+    )
     toggle = panel.locator("button", has_text="push: simulate_crash")
     assert toggle.inner_text().strip().endswith("off")
     toggle.click()
-    page.wait_for_function("(el) => el.classList.contains('mod-active')", arg=toggle.element_handle(), timeout=5_000)
+    page.wait_for_function(
+        "(el) => el.classList.contains('mod-active')", arg=toggle.element_handle(), timeout=5_000
+    )
     assert toggle.inner_text().strip().endswith("ON")
     panel.locator("button", has_text="Run a new order").click()
     live = panel.locator("svg.lab-timeline")
-    live.locator("rect.bar[data-channel='push'][data-attempt='1'][data-outcome='failed']").wait_for(timeout=15_000)
-    live.locator("g.retry-wait[data-channel='push'][data-attempt='2']").wait_for(timeout=5_000)  # the wait is shown, not a hang
+    live.locator("rect.bar[data-channel='push'][data-attempt='1'][data-outcome='failed']").wait_for(
+        timeout=15_000
+    )
+    live.locator("g.retry-wait[data-channel='push'][data-attempt='2']").wait_for(
+        timeout=5_000
+    )  # the wait is shown, not a hang
     live.scroll_into_view_if_needed()
     panel.screenshot(path=artifact("03_push_failures-waiting"))
-    live.locator("rect.bar[data-channel='push'][data-attempt='2'][data-outcome='sent']").wait_for(timeout=20_000)
+    live.locator("rect.bar[data-channel='push'][data-attempt='2'][data-outcome='sent']").wait_for(
+        timeout=20_000
+    )
     panel.locator("text=4/4 notified").wait_for(timeout=10_000)
     assert live.locator("g.retry-wait").count() == 0
     ledger = panel.locator("table.lab-table", has_text="Send ledger")
     assert ledger.locator("text=✓ once").count() == 4
-    assert ledger.locator("text=+1 may have arrived").count() == 1  # push attempt 1 failed after the provider call
+    assert (
+        ledger.locator("text=+1 may have arrived").count() == 1
+    )  # push attempt 1 failed after the provider call
     assert_timelines_readable(page)
     live.scroll_into_view_if_needed()
     panel.screenshot(path=artifact("03_push_failures-panel"))
     panel.locator("button", has_text="Re-run the same order").click()
     panel.locator("text=stored result was returned").wait_for(timeout=10_000)
     assert "nothing was sent" in panel.inner_text()
-    assert assert_bars_to_scale(panel.locator("svg.lab-timeline")) == 5  # the original run's bars, on its own clock
+    assert (
+        assert_bars_to_scale(panel.locator("svg.lab-timeline")) == 5
+    )  # the original run's bars, on its own clock
     screenshot(page, "03_push_failures")
     save(page, repo, "03_push_failures.ipynb")
     assert not errors
@@ -295,14 +372,18 @@ def test_worker_kills_clicked_in_browser(jupyter: tuple[str, Path], browser: obj
     page, errors = open_and_run_all(browser, url, "04_worker_kills.ipynb")
     scripted = page.locator("svg.lab-timeline").first
     assert scripted.locator("g.mark").count() >= 1  # the kill, drawn where it happened
-    panel = page.locator(".widget-vbox").filter(has=page.locator("button", has_text="Kill now")).last
+    panel = (
+        page.locator(".widget-vbox").filter(has=page.locator("button", has_text="Kill now")).last
+    )
     panel.locator("select").first.select_option(label="the worker running email")
     panel.locator("button", has_text="Run a new order").click()
     panel.locator("text=after the kill").wait_for(timeout=30_000)
     live = panel.locator("svg.lab-timeline")
     assert live.locator("rect.bar[data-channel='email'][data-outcome='killed']").count() == 1
     assert live.locator("rect.bar[data-channel='email'][data-outcome='sent']").count() == 1
-    assert panel.locator("table.lab-table", has_text="Send ledger").locator("text=✓ once").count() == 4
+    assert (
+        panel.locator("table.lab-table", has_text="Send ledger").locator("text=✓ once").count() == 4
+    )
     assert_timelines_readable(page)
     live.scroll_into_view_if_needed()
     panel.screenshot(path=artifact("04_worker_kills-panel"))
@@ -316,15 +397,28 @@ def test_server_crash_clicked_in_browser(jupyter: tuple[str, Path], browser: obj
     page, errors = open_and_run_all(browser, url, "05_server_crash.ipynb")
     scripted = page.locator("svg.lab-timeline").first
     assert scripted.locator("rect.outage").count() == 1  # the outage, shaded where it happened
-    panel = page.locator(".widget-vbox").filter(has=page.locator("button", has_text="Kill server")).last
-    panel.locator("button", has_text="Run a new order").click()  # scheduled: killed at 200 ms, back 1 s later
+    panel = (
+        page.locator(".widget-vbox").filter(has=page.locator("button", has_text="Kill server")).last
+    )
+    panel.locator(
+        "button", has_text="Run a new order"
+    ).click()  # scheduled: killed at 200 ms, back 1 s later
     panel.locator("text=after the restart").wait_for(timeout=40_000)
-    assert panel.locator("table.lab-table", has_text="Send ledger").locator("text=✓ once").count() == 4
-    assert panel.locator("table.lab-table", has_text="Durable promises").locator("text=RESOLVED").count() == 5
+    assert (
+        panel.locator("table.lab-table", has_text="Send ledger").locator("text=✓ once").count() == 4
+    )
+    assert (
+        panel.locator("table.lab-table", has_text="Durable promises")
+        .locator("text=RESOLVED")
+        .count()
+        == 5
+    )
     assert "server up" in panel.inner_text()
     assert panel.locator("text=The SDK's reconnect log").count() == 1
     stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    assert stderr.count() == 0, stderr.first.inner_text()  # the SDK's retries during the outage never spilled into a cell
+    assert stderr.count() == 0, (
+        stderr.first.inner_text()
+    )  # the SDK's retries during the outage never spilled into a cell
     assert_timelines_readable(page)
     panel.screenshot(path=artifact("05_server_crash-panel"))
     screenshot(page, "05_server_crash")
@@ -332,9 +426,32 @@ def test_server_crash_clicked_in_browser(jupyter: tuple[str, Path], browser: obj
     assert not errors
 
 
+def test_scaling_clicked_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
+    url, repo = jupyter
+    page, errors = open_and_run_all(browser, url, "06_scaling.ipynb")
+    assert page.locator("svg.lab-scaling").count() == 2  # 4 and 32 workers
+    panel = (
+        page.locator(".widget-vbox")
+        .filter(has=page.locator("button", has_text="Run the sweep"))
+        .last
+    )
+    panel.locator(
+        "button", has_text="16"
+    ).first.click()  # N up to 16 (the first "16" is the workers' button)
+    panel.locator("button", has_text="Run the sweep").click()
+    panel.locator("text=✓ N = ").wait_for(timeout=60_000)
+    assert panel.locator("svg.lab-scaling circle").count() >= 3
+    assert_timelines_readable(page)
+    screenshot(page, "06_scaling")
+    save(page, repo, "06_scaling.ipynb")
+    assert not errors
+
+
 def test_saved_lessons_leave_the_clone_clean(jupyter: tuple[str, Path]) -> None:
     """Runs last: every lesson was run and saved, with its outputs, and git sees no change."""
     repo = jupyter[1]
     saved = SAVED.values()
-    assert len(saved) == 6 and all(p.stat().st_mtime > t for p, t in saved), "every lesson was saved after its run"
+    assert len(saved) == 7 and all(p.stat().st_mtime > t for p, t in saved), (
+        "every lesson was saved after its run"
+    )
     assert git(repo, "status", "--porcelain") == ""

@@ -16,8 +16,14 @@ from tests.conftest import ROOT
 
 def test_the_site_builds_with_real_outputs(tmp_path: Path) -> None:
     env = {**os.environ, "LAB_RUN_DIR": str(tmp_path / "runs")}
-    done = subprocess.run([sys.executable, "-m", "lab.site", str(tmp_path / "site")], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "lab.site", str(tmp_path / "site")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     pages = {p["name"]: p for p in json.loads((tmp_path / "site" / "pages.json").read_text())}
     assert sorted(pages) == sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -27,12 +33,18 @@ def test_the_site_builds_with_real_outputs(tmp_path: Path) -> None:
         body = (tmp_path / "site" / f"{name}.html").read_text()
         assert not page["problems"], (name, page["problems"])
         assert "Traceback" not in body and f"href='{name}.html'" in index
-        assert name == "00_welcome" or "<svg class='lab-timeline'" in body
+        assert (
+            name == "00_welcome"
+            or "<svg class='lab-timeline'" in body
+            or "<svg class='lab-scaling'" in body
+        )
     print({name: round(p["seconds"]) for name, p in pages.items()})
 
 
 def test_a_page_with_an_error_or_without_its_figures_is_refused(tmp_path: Path) -> None:
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 2 · broken"), nbformat.v4.new_code_cell("1 / 0")])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# 2 · broken"), nbformat.v4.new_code_cell("1 / 0")]
+    )
     path = tmp_path / "02_fan_out.ipynb"  # named like a lesson, so its key figures are looked for
     nbformat.write(nb, path)
     page = build_page(path, tmp_path)

@@ -53,10 +53,18 @@ def connect(server: str | None, workers: int) -> tuple[Resonate, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--crash", action="store_true", help="fail push's first attempt")
-    parser.add_argument("--server", default=os.environ.get("RESONATE_HOST"), help="Resonate server URL (default: embedded)")
-    parser.add_argument("--workers", type=int, default=4, help="concurrent function executions (default 4)")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("RESONATE_HOST"),
+        help="Resonate server URL (default: embedded)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=4, help="concurrent function executions (default 4)"
+    )
     args = parser.parse_args(argv)
 
     try:

@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from resonate import Resonate  # noqa: E402
+from resonate import Resonate
 
-from channels import OrderEvent, send_email, send_push, send_slack, send_sms  # noqa: E402
-from exercises.sequential import notify_sequential  # noqa: E402
-from lab import Lab  # noqa: E402
-from lab.observe import _install_stdout_router  # noqa: E402
-from workflow import notify_all  # noqa: E402
+from channels import OrderEvent, send_email, send_push, send_slack, send_sms
+from exercises.sequential import notify_sequential
+from lab import Lab
+from lab.observe import _install_stdout_router
+from workflow import notify_all
 
 
 def bare_sdk(runs: int, workers: int) -> list[float]:
@@ -36,7 +36,9 @@ def bare_sdk(runs: int, workers: int) -> list[float]:
         resonate.register(fn)
     ratios = []
     for i in range(runs):
-        event = OrderEvent(f"ord_bare_{i}_{time.time_ns()}", "user_alice", "order.confirmed", "m").to_dict()
+        event = OrderEvent(
+            f"ord_bare_{i}_{time.time_ns()}", "user_alice", "order.confirmed", "m"
+        ).to_dict()
         started = time.time()
         result = workflow.run(f"notify/{event['order_id']}", event, False)
         wall = (time.time() - started) * 1000
@@ -62,7 +64,11 @@ def main() -> None:
     fan_wall = statistics.median(r.wall_ms for r in fan)
     seq_wall = statistics.median(r.wall_ms for r in seq)
     with contextlib.redirect_stdout(io.StringIO()):  # the bare SDK lets the channels print
-        bare = statistics.median(bare_sdk(args.runs, args.workers)) if not args.server else float("nan")
+        bare = (
+            statistics.median(bare_sdk(args.runs, args.workers))
+            if not args.server
+            else float("nan")
+        )
     sys.stdout = sys.__stdout__
     print(f"mode: {lab.mode}, workers={args.workers}, runs={args.runs}")
     print(f"fan-out wall, median:            {fan_wall:.0f} ms")

@@ -55,5 +55,12 @@ def checkpoint_table(resonate: Resonate, root_id: str, t0: float) -> str:
     def rel(ms: int | None) -> str:
         return "" if ms is None else f"+{ms - round(t0 * 1000)} ms"
 
-    rows = [(r["id"], r["state"], rel(r["created_on"]), rel(r["completed_on"]), r["value"]) for r in checkpoints(resonate, root_id)]
-    return html_table(("promise id", "state", "created", "completed", "value"), rows, caption="Durable promises in the store")
+    rows = [
+        (r["id"], r["state"], rel(r["created_on"]), rel(r["completed_on"]), r["value"])
+        for r in checkpoints(resonate, root_id)
+    ]
+    return html_table(
+        ("promise id", "state", "created", "completed", "value"),
+        rows,
+        caption="Durable promises in the store",
+    )

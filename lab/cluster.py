@@ -103,8 +103,12 @@ class Cluster(Lab):
         if isinstance(server, LocalServer):  # a server of its own (lesson 4's exercise)
             self.local, server = server.start(), server.address
         else:
-            self.local = None if (server is not True or os.environ.get("RESONATE_HOST")) else kernel_server()
-        self.replace = dict(replace or {})  # channel -> file whose send_<channel> the workers run instead
+            self.local = (
+                None if (server is not True or os.environ.get("RESONATE_HOST")) else kernel_server()
+            )
+        self.replace = dict(
+            replace or {}
+        )  # channel -> file whose send_<channel> the workers run instead
         # The server's SQLite file, read to see which worker holds a task: ours, or the one
         # binder/start launched (it exports RESONATE_SERVER_DB alongside RESONATE_HOST).
         external_db = os.environ.get("RESONATE_SERVER_DB") if server is True else None
@@ -113,7 +117,13 @@ class Cluster(Lab):
         self.ttl = ttl
         self.marks: list[Mark] = []
         self.kills: list[Kill] = []
-        key = (self.address, ttl, workers, str(self.ledger.path), tuple(sorted(self.replace.items())))
+        key = (
+            self.address,
+            ttl,
+            workers,
+            str(self.ledger.path),
+            tuple(sorted(self.replace.items())),
+        )
         with _pools_lock:
             self.pool = _pools.setdefault(key, [])
         self.scale(processes)
@@ -139,7 +149,12 @@ class Cluster(Lab):
 
     def _submit(self, resonate: Resonate, run: Run, simulate_crash: bool) -> Any:
         handle = resonate.begin_rpc(run.workflow_id, run.workflow, run.event, simulate_crash)
-        threading.Thread(target=self._find_workflow_worker, args=(run,), name=f"watch {run.workflow_id}", daemon=True).start()
+        threading.Thread(
+            target=self._find_workflow_worker,
+            args=(run,),
+            name=f"watch {run.workflow_id}",
+            daemon=True,
+        ).start()
         return handle
 
     def _find_workflow_worker(self, run: Run, within: float = 2.0) -> None:
@@ -161,7 +176,14 @@ class Cluster(Lab):
     def timeline_options(self) -> dict[str, Any]:
         return {"lanes": "worker", "marks": lambda: list(self.marks)}
 
-    def start(self, event: dict[str, Any] | None = None, *, kill: str | None = None, at_ms: int = 200, **options: Any) -> Run:
+    def start(
+        self,
+        event: dict[str, Any] | None = None,
+        *,
+        kill: str | None = None,
+        at_ms: int = 200,
+        **options: Any,
+    ) -> Run:
         """As ``Lab.start``; ``kill="workflow"`` (or a channel) SIGKILLs that worker ``at_ms`` after submitting."""
         if kill is not None and kill != "workflow" and kill not in CHANNELS:
             msg = f"kill must be 'workflow' or one of {', '.join(CHANNELS)}, got {kill!r}"
@@ -174,7 +196,11 @@ class Cluster(Lab):
             raise ValueError(msg)
         run = super().start(event, **options)
         if kill:
-            threading.Timer(max(0.0, run.started + at_ms / 1000 - time.time()), self.kill_target, args=(run, kill)).start()
+            threading.Timer(
+                max(0.0, run.started + at_ms / 1000 - time.time()),
+                self.kill_target,
+                args=(run, kill),
+            ).start()
         return run
 
     def run(self, event: dict[str, Any] | None = None, **options: Any) -> Run:
@@ -191,10 +217,23 @@ class Cluster(Lab):
 
         event = new_event()
         other = spawn(
-            [sys.executable, "-u", "-m", "lab.submit", "--server", self.address.url, "--poll-port", str(self.address.poll_port),
-             "--event", json.dumps(event)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-u",
+                "-m",
+                "lab.submit",
+                "--server",
+                self.address.url,
+                "--poll-port",
+                str(self.address.poll_port),
+                "--event",
+                json.dumps(event),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
         try:
             if other.stdout.readline().strip() != "ready":
                 msg = "the second submitter did not start"
@@ -213,10 +252,16 @@ class Cluster(Lab):
 
     def kill_target(self, run: Run, target: str) -> Kill | None:
         """Kill the worker process behind ``target`` ("workflow" or a channel) of ``run``; None if none runs it now."""
-        pid = (run.workflow_pid or self._workflow_step_pid(run)) if target == "workflow" else self.channel_holder(run, target)
+        pid = (
+            (run.workflow_pid or self._workflow_step_pid(run))
+            if target == "workflow"
+            else self.channel_holder(run, target)
+        )
         if pid is None or pid not in [w.pid for w in self.running()]:
             return None
-        doing = tuple(sorted({a.channel for a in run.attempts() if a.pid == pid and a.outcome == "running"}))
+        doing = tuple(
+            sorted({a.channel for a in run.attempts() if a.pid == pid and a.outcome == "running"})
+        )
         kill = Kill(run.workflow_id, target, pid, self.kill(pid).killed or time.time(), doing)
         self.kills.append(kill)
         return kill
@@ -231,13 +276,20 @@ class Cluster(Lab):
         return round((run.ended - kills[0].t) * 1000) if kills and run.ended else None
 
     def rerun_completed(self, run: Run) -> set[str]:
-        """Channels confirmed sent before the kill that ran again after it: the lesson's claim is that there are none."""
+        """Channels confirmed sent before the kill that ran again after it.
+
+        The lesson's claim is that there are none.
+        """
         kills = self.kills_of(run)
         if not kills:
             return set()
         t = kills[0].t
         attempts = run.attempts()
-        done_before = {a.channel for a in attempts if a.outcome == "sent" and a.ended is not None and a.ended < t}
+        done_before = {
+            a.channel
+            for a in attempts
+            if a.outcome == "sent" and a.ended is not None and a.ended < t
+        }
         return {a.channel for a in attempts if a.channel in done_before and a.started >= t}
 
     def report(self, run: Run) -> None:
@@ -245,12 +297,16 @@ class Cluster(Lab):
         result = run.wait()
         print(f"{run.workflow_id}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms")
         for k in self.kills_of(run):
-            print(f"  ✗ killed worker pid {k.pid} ({k.target}) at +{round((k.t - run.origin) * 1000)} ms; "
-                  f"it was running: {', '.join(k.doing) or 'no channel'}")  # fmt: skip
+            print(
+                f"  ✗ killed worker pid {k.pid} ({k.target}) at +{round((k.t - run.origin) * 1000)} ms; "
+                f"it was running: {', '.join(k.doing) or 'no channel'}"
+            )
         if self.kills_of(run):
             print(f"  kill → done: {self.recovery_ms(run)} ms (ttl {self.ttl} s)")
         for a in run.attempts():
-            print(f"  {a.channel:<6} attempt {a.attempt} on pid {a.pid}: {a.outcome:<7} delivered: {a.delivery}")
+            print(
+                f"  {a.channel:<6} attempt {a.attempt} on pid {a.pid}: {a.outcome:<7} delivered: {a.delivery}"
+            )
 
     # -- worker processes
 
@@ -264,11 +320,27 @@ class Cluster(Lab):
         log = logs / f"worker-{time.time_ns()}.log"
         with log.open("w") as out:
             process = spawn(
-                [sys.executable, "-u", "-m", "lab.worker", "--server", self.address.url, "--poll-port", str(self.address.poll_port),
-                 "--ledger", str(self.ledger.path), "--ttl", str(self.ttl), "--workers", str(self.workers),
-                 *(f"--channel={c}={path}" for c, path in self.replace.items())],
-                stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-u",
+                    "-m",
+                    "lab.worker",
+                    "--server",
+                    self.address.url,
+                    "--poll-port",
+                    str(self.address.poll_port),
+                    "--ledger",
+                    str(self.ledger.path),
+                    "--ttl",
+                    str(self.ttl),
+                    "--workers",
+                    str(self.workers),
+                    *(f"--channel={c}={path}" for c, path in self.replace.items()),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=Path(__file__).resolve().parent.parent,
+            )
         worker = WorkerProcess(process, time.time(), log)
         deadline = time.monotonic() + 30
         while "ready" not in log.read_text():
@@ -311,7 +383,8 @@ class Cluster(Lab):
         db = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5)
         try:
             rows = db.execute(
-                "SELECT json_extract(CAST(mesg AS TEXT), '$.leaf'), process_id FROM tasks WHERE root_promise_id = ? AND state = ?",
+                "SELECT json_extract(CAST(mesg AS TEXT), '$.leaf'), process_id FROM tasks "
+                "WHERE root_promise_id = ? AND state = ?",
                 (workflow_id, CLAIMED),
             ).fetchall()
         finally:
@@ -328,7 +401,11 @@ class Cluster(Lab):
         if channel not in CHANNELS:
             msg = f"no such channel {channel!r}; the channels are {', '.join(CHANNELS)}"
             raise ValueError(msg)
-        running = [a for a in run.attempts() if a.channel == channel and a.outcome == "running" and alive(a.pid)]
+        running = [
+            a
+            for a in run.attempts()
+            if a.channel == channel and a.outcome == "running" and alive(a.pid)
+        ]
         return running[-1].pid if running else None
 
     def stop_workers(self) -> None:
@@ -347,8 +424,15 @@ class Cluster(Lab):
     def table(self) -> Any:
         from IPython.display import HTML
 
-        rows = [(w.pid, w.state, time.strftime("%H:%M:%S", time.localtime(w.started)), w.log.name) for w in self.pool]
-        return HTML(html_table(("pid", "state", "started", "log"), rows, caption=f"Worker processes — {self.mode}"))
+        rows = [
+            (w.pid, w.state, time.strftime("%H:%M:%S", time.localtime(w.started)), w.log.name)
+            for w in self.pool
+        ]
+        return HTML(
+            html_table(
+                ("pid", "state", "started", "log"), rows, caption=f"Worker processes — {self.mode}"
+            )
+        )
 
 
 def leftover_processes() -> list[int]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 import sys
 import threading
 import time
@@ -62,9 +63,14 @@ class Verdict:
     def __str__(self) -> str:
         if self.status == "not attempted":
             return f"{self.exercise}: not attempted yet"
-        lines = [f"{self.exercise}: {'passed ✓' if self.status == 'passed' else 'not yet ✗'}", *(f"  {c}" for c in self.criteria)]
+        lines = [
+            f"{self.exercise}: {'passed ✓' if self.status == 'passed' else 'not yet ✗'}",
+            *(f"  {c}" for c in self.criteria),
+        ]
         if self.as_given:
-            lines.append("  (this is the practice code as given: edit it, run its cell, then check again)")
+            lines.append(
+                "  (this is the practice code as given: edit it, run its cell, then check again)"
+            )
         elif self.status == "failed":
             lines.append(f"  stuck? {self.exercise}.hint()")
         return "\n".join(lines)
@@ -85,7 +91,12 @@ def _normal(source: str) -> str:
         return source
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(getattr(body[0], "value", None), ast.Constant)
+        ):
             node.body = body[1:] or [ast.Pass()]
     return ast.dump(tree)
 
@@ -108,17 +119,24 @@ class Exercise:
 
     # -- what the learner calls
 
-    def check(self, fn: Callable[..., Any] | None = None, *, live: bool = True, quiet: bool = False) -> Verdict:
+    def check(
+        self, fn: Callable[..., Any] | None = None, *, live: bool = True, quiet: bool = False
+    ) -> Verdict:
         """Run the learner's function for real and judge the run."""
         fn = fn if fn is not None else _from_notebook(self.function)
         if fn is None:
             verdict = self.last = Verdict(self.name, "not attempted")
             if not quiet:
-                print(f"{self.name}: not attempted yet — run the practice cell that defines {self.function}, then check again.")
+                print(
+                    f"{self.name}: not attempted yet — run the practice cell that defines "
+                    f"{self.function}, then check again."
+                )
             return verdict
         run = self.scenario(fn, live=live and not quiet)
         criteria = self.judge(run)
-        verdict = Verdict(self.name, "passed" if all(c.ok for c in criteria) else "failed", criteria, run)
+        verdict = Verdict(
+            self.name, "passed" if all(c.ok for c in criteria) else "failed", criteria, run
+        )
         verdict.as_given = _normal(source_of(fn)) == _normal(self.practice_source())
         self.last = verdict
         if not quiet:
@@ -135,7 +153,10 @@ class Exercise:
         """The solution file, as code."""
         from IPython.display import Code
 
-        return Code(f"# exercises/{self.name}/solution.py\n" + (self.folder / "solution.py").read_text(), language="python")
+        return Code(
+            f"# exercises/{self.name}/solution.py\n" + (self.folder / "solution.py").read_text(),
+            language="python",
+        )
 
     # -- files
 
@@ -201,7 +222,9 @@ def _sent_once(run: Run) -> Criterion:
         return Criterion(True, "the ledger shows each channel confirmed sent exactly once")
     said = ", ".join(f"{c} {n}×" for c, n in wrong.items())
     why = "never called" if 0 in wrong.values() else "sent more than once"
-    return Criterion(False, f"the ledger shows {said} ({why}); every customer should get each message once")
+    return Criterion(
+        False, f"the ledger shows {said} ({why}); every customer should get each message once"
+    )
 
 
 def _own_branches(run: Run) -> Criterion:
@@ -214,7 +237,9 @@ def _own_branches(run: Run) -> Criterion:
             f"no durable promise {run.workflow_id}.{c}: give each branch its own id, "
             f'.options(id=f"{{ctx.id}}.{c}") — a retry or replay finds its result there',
         )
-    wrong = [c for c in CHANNELS if f"msg_{c}_" not in str(found[f"{run.workflow_id}.{c}"]["value"])]
+    wrong = [
+        c for c in CHANNELS if f"msg_{c}_" not in str(found[f"{run.workflow_id}.{c}"]["value"])
+    ]
     if wrong:
         return Criterion(False, f"{run.workflow_id}.{wrong[0]} holds another channel's result")
     return Criterion(True, f"each channel has its own durable promise, {run.workflow_id}.<channel>")
@@ -230,13 +255,20 @@ class PushFirst(Exercise):
     )
 
     def scenario(self, fn: Callable[..., Any], *, live: bool) -> Run:
-        return _embedded_lab().run(workflow=fn, live=live, title="your workflow: push first", axis_ms=1100)
+        return _embedded_lab().run(
+            workflow=fn, live=live, title="your workflow: push first", axis_ms=1100
+        )
 
     def judge(self, run: Run) -> list[Criterion]:
         done = _completed(run)
         if not done.ok:
             return [done]
-        first = {c: min((a for a in run.attempts() if a.channel == c), key=lambda a: a.started, default=None) for c in CHANNELS}
+        first = {
+            c: min(
+                (a for a in run.attempts() if a.channel == c), key=lambda a: a.started, default=None
+            )
+            for c in CHANNELS
+        }
         push = first["push"]
         criteria = [done, _sent_once(run)]
         if push is None or push.ended is None:
@@ -244,7 +276,12 @@ class PushFirst(Exercise):
         push_ms = round((push.ended - run.origin) * 1000)
         others = [a for c, a in first.items() if c != "push" and a is not None]
         if all(push.ended <= a.started for a in others):
-            criteria.append(Criterion(True, f"push reached the customer {push_ms} ms after the order, before any other channel started"))
+            criteria.append(
+                Criterion(
+                    True,
+                    f"push reached the customer {push_ms} ms after the order, before any other channel started",
+                )
+            )
         else:
             before = [a.channel for a in others if a.started < push.started]
             criteria.append(
@@ -255,10 +292,18 @@ class PushFirst(Exercise):
                 )
             )
         ordered = sorted((a for a in first.values() if a is not None), key=lambda a: a.started)
-        overlaps = [f"{b.channel} started before {a.channel} ended" for a, b in zip(ordered, ordered[1:], strict=False) if a.ended and b.started < a.ended]
+        overlaps = [
+            f"{b.channel} started before {a.channel} ended"
+            for a, b in itertools.pairwise(ordered)
+            if a.ended and b.started < a.ended
+        ]
         criteria.append(
-            Criterion(not overlaps, f"one after another, wall {run.wall_ms} ms ≈ the sum of the channels" if not overlaps
-                      else f"{overlaps[0]}: this exercise keeps the channels one after another (fan-out is lesson 2)")  # fmt: skip
+            Criterion(
+                not overlaps,
+                f"one after another, wall {run.wall_ms} ms ≈ the sum of the channels"
+                if not overlaps
+                else f"{overlaps[0]}: this exercise keeps the channels one after another (fan-out is lesson 2)",
+            )
         )
         return criteria
 
@@ -267,13 +312,17 @@ class FanOut(Exercise):
     lesson = "02"
     function = "notify_fan_out"
     hints = (
-        "`ctx.rfi(...)` returns a handle at once; `yield handle` is what waits. Waiting after each start is what makes it a staircase.",
-        "Start all four first — four `yield ctx.rfi(...).options(id=...)` lines in a row — and only then `yield` each handle.",
+        "`ctx.rfi(...)` returns a handle at once; `yield handle` is what waits. Waiting after "
+        "each start is what makes it a staircase.",
+        "Start all four first — four `yield ctx.rfi(...).options(id=...)` lines in a row — and "
+        "only then `yield` each handle.",
         "Keep each branch's id f\"{ctx.id}.<channel>\": the id is how a retry finds that branch's stored result.",
     )
 
     def scenario(self, fn: Callable[..., Any], *, live: bool) -> Run:
-        return _embedded_lab().run(workflow=fn, live=live, title="your workflow: fan-out", axis_ms=1100)
+        return _embedded_lab().run(
+            workflow=fn, live=live, title="your workflow: fan-out", axis_ms=1100
+        )
 
     def judge(self, run: Run) -> list[Criterion]:
         done = _completed(run)
@@ -284,13 +333,26 @@ class FanOut(Exercise):
         starts = [a.started for a in run.attempts()]
         spread = round((max(starts) - min(starts)) * 1000) if starts else 0
         if run.wall_ms <= 1.3 * slowest:
-            wall = Criterion(True, f"wall {run.wall_ms} ms ≈ the slowest channel ({slowest} ms), not the sum ({total} ms)")
+            wall = Criterion(
+                True,
+                f"wall {run.wall_ms} ms ≈ the slowest channel ({slowest} ms), not the sum ({total} ms)",
+            )
         elif run.wall_ms >= 0.85 * total:
-            wall = Criterion(False, f"wall {run.wall_ms} ms ≈ the sum of the channels ({total} ms): the handles are yielded one by one")
+            wall = Criterion(
+                False,
+                f"wall {run.wall_ms} ms ≈ the sum of the channels ({total} ms): the handles are yielded one by one",
+            )
         else:
-            wall = Criterion(False, f"wall {run.wall_ms} ms: more than the slowest channel ({slowest} ms) — some channels still wait for others")
-        together = Criterion(spread < 0.25 * slowest, f"the four channels started within {spread} ms of each other"
-                             + ("" if spread < 0.25 * slowest else ": start them all before yielding any handle"))  # fmt: skip
+            wall = Criterion(
+                False,
+                f"wall {run.wall_ms} ms: more than the slowest channel ({slowest} ms) — some "
+                "channels still wait for others",
+            )
+        together = Criterion(
+            spread < 0.25 * slowest,
+            f"the four channels started within {spread} ms of each other"
+            + ("" if spread < 0.25 * slowest else ": start them all before yielding any handle"),
+        )
         return [done, _sent_once(run), wall, together, _own_branches(run)]
 
 
@@ -298,25 +360,47 @@ class BranchIds(Exercise):
     lesson = "03"
     function = "notify_bug_hunt"
     hints = (
-        "The result says 4/4. Ask the ledger instead: `verdict.run.ledger_table()` — which channel has no attempt at all?",
-        "Then ask the store: `verdict.run.checkpoints()` — one promise per channel? Compare each `.options(id=...)` line with its channel.",
-        "Two branches share one id, so the SDK hands the second one the first one's stored result — and never calls its function.",
+        "The result says 4/4. Ask the ledger instead: `verdict.run.ledger_table()` — which "
+        "channel has no attempt at all?",
+        "Then ask the store: `verdict.run.checkpoints()` — one promise per channel? Compare "
+        "each `.options(id=...)` line with its channel.",
+        "Two branches share one id, so the SDK hands the second one the first one's stored "
+        "result — and never calls its function.",
     )
 
     def scenario(self, fn: Callable[..., Any], *, live: bool) -> Run:
         # Push fails its first attempt, as in the lesson: its retry must be its own.
-        return _embedded_lab().run(workflow=fn, live=live, faults={"push": Fault(fail_first=1)}, title="your workflow: push fails once")
+        return _embedded_lab().run(
+            workflow=fn,
+            live=live,
+            faults={"push": Fault(fail_first=1)},
+            title="your workflow: push fails once",
+        )
 
     def judge(self, run: Run) -> list[Criterion]:
         done = _completed(run)
         if not done.ok:
             return [done]
         listed = [r.get("channel") for r in run.result.get("results", []) if isinstance(r, dict)]
-        results = Criterion(listed == list(CHANNELS), f"the result lists {', '.join(map(str, listed))}"
-                            + ("" if listed == list(CHANNELS) else f" — not {', '.join(CHANNELS)}: a branch returned another's result"))  # fmt: skip
+        results = Criterion(
+            listed == list(CHANNELS),
+            f"the result lists {', '.join(map(str, listed))}"
+            + (
+                ""
+                if listed == list(CHANNELS)
+                else f" — not {', '.join(CHANNELS)}: a branch returned another's result"
+            ),
+        )
         push = [a.outcome for a in run.attempts() if a.channel == "push"]
-        retried = Criterion(push == ["failed", "sent"], f"push's attempts: {', '.join(push) or 'none'}"
-                            + ("" if push == ["failed", "sent"] else " — expected failed, then sent on its own retry"))  # fmt: skip
+        retried = Criterion(
+            push == ["failed", "sent"],
+            f"push's attempts: {', '.join(push) or 'none'}"
+            + (
+                ""
+                if push == ["failed", "sent"]
+                else " — expected failed, then sent on its own retry"
+            ),
+        )
         return [done, _sent_once(run), results, retried, _own_branches(run)]
 
 
@@ -324,11 +408,17 @@ class IdempotencyKey(Exercise):
     lesson = "04"
     function = "send_sms"
     hints = (
-        "The kill lands while the gateway is answering: the SMS has gone out, but the worker never hears back. The re-run sends it again.",
-        "`sms_gateway.send(event, idempotency_key=...)` delivers once per key. The key must be the same on every attempt of this branch.",
-        "Every attempt of a branch runs with the same `ctx.id` — the branch's durable id, e.g. notify/ord_….sms. Use it as the key.",
+        "The kill lands while the gateway is answering: the SMS has gone out, but the worker "
+        "never hears back. The re-run sends it again.",
+        "`sms_gateway.send(event, idempotency_key=...)` delivers once per key. The key must be "
+        "the same on every attempt of this branch.",
+        "Every attempt of a branch runs with the same `ctx.id` — the branch's durable id, e.g. "
+        "notify/ord_….sms. Use it as the key.",
     )
-    HEADER = "from __future__ import annotations\n\nimport time\nimport uuid\nfrom typing import Any\n\nfrom resonate import Context\n\nfrom lab.gateway import sms_gateway\n\n\n"
+    HEADER = (
+        "from __future__ import annotations\n\nimport time\nimport uuid\nfrom typing import "
+        "Any\n\nfrom resonate import Context\n\nfrom lab.gateway import sms_gateway\n\n\n"
+    )
     KILL_AT_MS = 150  # sms starts within ~50 ms and waits 250 ms for the gateway's answer
 
     def __init__(self, name: str) -> None:
@@ -338,8 +428,8 @@ class IdempotencyKey(Exercise):
 
     def scenario(self, fn: Callable[..., Any], *, live: bool) -> Run:
         import hashlib
-        import textwrap
         import os
+        import textwrap
 
         from lab.cluster import Cluster
         from lab.runtime import run_dir
@@ -353,17 +443,21 @@ class IdempotencyKey(Exercise):
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"send_sms_{hashlib.sha1(source.encode()).hexdigest()[:8]}.py"
         path.write_text(self.HEADER + source)
-        if self._server is None:  # a server of the exercise's own: lesson 4's workers stay out of it
+        if (
+            self._server is None
+        ):  # a server of the exercise's own: lesson 4's workers stay out of it
             self._server = LocalServer(run_dir() / f"exercise-server-{os.getpid()}")
         cluster = Cluster(processes=2, ttl=2, server=self._server, replace={"sms": path})
         try:
             run = cluster.start(kill="sms", at_ms=self.KILL_AT_MS)
-            chart = cluster.timeline(run, **cluster.timeline_options(), title="your send_sms: its worker killed mid-call")
+            chart = cluster.timeline(
+                run, **cluster.timeline_options(), title="your send_sms: its worker killed mid-call"
+            )
             if live:
                 chart.show()
             try:
                 run.wait(30)
-            except Exception:  # noqa: BLE001, S110 - judged below: "the workflow failed"
+            except Exception:  # noqa: BLE001 - judged below: "the workflow failed"
                 pass
             self._kills[run.workflow_id] = cluster.kills_of(run)
             chart.drawn.wait(5)
@@ -376,30 +470,69 @@ class IdempotencyKey(Exercise):
 
         done = _completed(run)
         if not done.ok:
-            return [Criterion(False, f"{done.text} — the worker logs are in {run_dir() / 'workers'}")]
+            return [
+                Criterion(False, f"{done.text} — the worker logs are in {run_dir() / 'workers'}")
+            ]
         kills = [k for k in self._kills.get(run.workflow_id, []) if "sms" in k.doing]
         sms = [a for a in run.attempts() if a.channel == "sms"]
         if not kills or len(sms) < 2:
-            return [done, Criterion(False, f"the kill at {self.KILL_AT_MS} ms missed sms (it was not running then): check again")]
-        hit = Criterion(True, f"sms's worker (pid {kills[0].pid}) was killed mid-call; sms ran {len(sms)} times")
+            return [
+                done,
+                Criterion(
+                    False,
+                    f"the kill at {self.KILL_AT_MS} ms missed sms (it was not running then): check again",
+                ),
+            ]
+        hit = Criterion(
+            True, f"sms's worker (pid {kills[0].pid}) was killed mid-call; sms ran {len(sms)} times"
+        )
         requests = run.ledger.requests(run.order_id, "sms")
         keys = [k for k, _, _ in requests]
         delivered = sum(d for _, _, d in requests)
         if delivered == 1:
-            got = Criterion(True, f"the customer got 1 SMS from {len(requests)} requests to the gateway")
+            got = Criterion(
+                True, f"the customer got 1 SMS from {len(requests)} requests to the gateway"
+            )
         elif all(k is None for k in keys):
-            got = Criterion(False, f"the customer got {delivered} SMS: the re-run sent it again, and with no idempotency key the gateway could not tell it was the same message")
+            got = Criterion(
+                False,
+                f"the customer got {delivered} SMS: the re-run sent it again, and with no "
+                "idempotency key the gateway could not tell it was the same message",
+            )
         else:
-            got = Criterion(False, f"the customer got {delivered} SMS from {len(requests)} requests: the attempts sent different keys, so each looked new")
+            got = Criterion(
+                False,
+                f"the customer got {delivered} SMS from {len(requests)} requests: the attempts "
+                "sent different keys, so each looked new",
+            )
         if all(k is None for k in keys):
-            return [done, hit, got, Criterion(False, "no key was sent (idempotency_key=None): the gateway sees two unrelated requests")]
+            return [
+                done,
+                hit,
+                got,
+                Criterion(
+                    False,
+                    "no key was sent (idempotency_key=None): the gateway sees two unrelated requests",
+                ),
+            ]
         same = keys[0] is not None and len(set(keys)) == 1
         said = ", ".join(repr(k)[:48] for k in dict.fromkeys(keys))
-        key = Criterion(same, f"every attempt sent the same key, {said}" if same
-                        else f"keys sent: {said} — a key must be the same on every attempt of the branch, as ctx.id is")  # fmt: skip
+        key = Criterion(
+            same,
+            f"every attempt sent the same key, {said}"
+            if same
+            else f"keys sent: {said} — a key must be the same on every attempt of the branch, as ctx.id is",
+        )
         tied = same and run.order_id in str(keys[0])
-        order = Criterion(tied, "the key belongs to this order's SMS" if tied
-                          else "the key is not tied to this order: every order's SMS would share it, and only the first would ever arrive")  # fmt: skip
+        order = Criterion(
+            tied,
+            "the key belongs to this order's SMS"
+            if tied
+            else (
+                "the key is not tied to this order: every order's SMS would share it, and only "
+                "the first would ever arrive"
+            ),
+        )
         return [done, hit, got, key, order]
 
 
@@ -417,9 +550,12 @@ class Redelivery(Exercise):
     lesson = "05"
     function = "submit"
     hints = (
-        "The event bus delivers `order.confirmed` at least once: after a crash the same event arrives again. What decides whether a second workflow starts?",
-        "Resonate starts a workflow per id. The same id again joins the run in flight (or returns its stored result); a new id starts a new run.",
-        "Derive the id from the event: f\"notify/{event['order_id']}\" — the same for a redelivery, different for every order.",
+        "The event bus delivers `order.confirmed` at least once: after a crash the same event "
+        "arrives again. What decides whether a second workflow starts?",
+        "Resonate starts a workflow per id. The same id again joins the run in flight (or "
+        "returns its stored result); a new id starts a new run.",
+        "Derive the id from the event: f\"notify/{event['order_id']}\" — the same for a "
+        "redelivery, different for every order.",
     )
 
     def scenario(self, fn: Callable[..., Any], *, live: bool) -> Deliveries:
@@ -445,7 +581,10 @@ class Redelivery(Exercise):
         crash.kill_server()  # mid-run
         time.sleep(1.0)
         crash.restart_server()
-        later = [threading.Thread(target=deliver, args=(tag, ev), daemon=True) for tag, ev in (("again", event), ("other", other))]
+        later = [
+            threading.Thread(target=deliver, args=(tag, ev), daemon=True)
+            for tag, ev in (("again", event), ("other", other))
+        ]
         for t in later:
             t.start()
         for t in (first, *later):
@@ -455,22 +594,54 @@ class Redelivery(Exercise):
     def judge(self, run: Deliveries) -> list[Criterion]:  # type: ignore[override]
         first, again = run.answers.get("first"), run.answers.get("again")
         if not isinstance(first, dict):
-            return [Criterion(False, f"the first delivery did not return the workflow's result: {first!r}"[:300])]
-        criteria = [Criterion(first.get("channels_notified") == 4, f"the first delivery: {first.get('channels_notified')}/4 notified, through the server crash")]
+            return [
+                Criterion(
+                    False,
+                    f"the first delivery did not return the workflow's result: {first!r}"[:300],
+                )
+            ]
+        criteria = [
+            Criterion(
+                first.get("channels_notified") == 4,
+                f"the first delivery: {first.get('channels_notified')}/4 notified, through the server crash",
+            )
+        ]
         sends = run.ledger.sends(run.event["order_id"])
         twice = {c: n for c, n in sends.items() if n != 1}
         criteria.append(
-            Criterion(not twice, "the redelivered event sent nothing new: each channel confirmed once" if not twice
-                      else f"{', '.join(f'{c} {n}×' for c, n in twice.items())} for one order: the second delivery of the same "
-                           "event started a second workflow — give it the same id")  # fmt: skip
+            Criterion(
+                not twice,
+                "the redelivered event sent nothing new: each channel confirmed once"
+                if not twice
+                else (
+                    f"{', '.join(f'{c} {n}×' for c, n in twice.items())} for one order: the "
+                    "second delivery of the same event started a second workflow — give it "
+                    "the same id"
+                ),
+            )
         )
         same = isinstance(again, dict) and again.get("results") == first.get("results")
-        criteria.append(Criterion(same, "both deliveries got the same result (the same message ids)" if same
-                                  else "the second delivery got a different result: it was a different run"))  # fmt: skip
+        criteria.append(
+            Criterion(
+                same,
+                "both deliveries got the same result (the same message ids)"
+                if same
+                else "the second delivery got a different result: it was a different run",
+            )
+        )
         other = run.ledger.sends(run.other["order_id"])
         ok = all(n == 1 for n in other.values())
-        criteria.append(Criterion(ok, "another order from the same customer was notified too" if ok
-                                  else f"another order from the same customer got {other}: its id collided with the first order's — the id must be unique per order"))  # fmt: skip
+        criteria.append(
+            Criterion(
+                ok,
+                "another order from the same customer was notified too"
+                if ok
+                else (
+                    f"another order from the same customer got {other}: its id collided with "
+                    "the first order's — the id must be unique per order"
+                ),
+            )
+        )
         return criteria
 
 

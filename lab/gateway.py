@@ -40,13 +40,22 @@ class SmsGateway:
     def send(self, event: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         """Text ``event["message"]`` to the customer; returns a result like the channels' own."""
         if idempotency_key is not None and not isinstance(idempotency_key, str):
-            msg = f"idempotency_key must be a string (or None), got {type(idempotency_key).__name__}"
+            msg = (
+                f"idempotency_key must be a string (or None), got {type(idempotency_key).__name__}"
+            )
             raise TypeError(msg)
         started = time.time()
         new_id = "msg_sms_" + "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
-        _, message_id = self._ledger().provider_request(event["order_id"], "sms", idempotency_key, new_id)
+        _, message_id = self._ledger().provider_request(
+            event["order_id"], "sms", idempotency_key, new_id
+        )
         time.sleep(ANSWER_MS / 1000)
-        return {"channel": "sms", "success": True, "message_id": message_id, "duration_ms": int((time.time() - started) * 1000)}
+        return {
+            "channel": "sms",
+            "success": True,
+            "message_id": message_id,
+            "duration_ms": int((time.time() - started) * 1000),
+        }
 
 
 sms_gateway = SmsGateway()

@@ -79,5 +79,10 @@ def table(address: ServerAddress, root_id: str, t0: float, *, caption: str = "")
     def rel(ms: int | None) -> str:
         return "" if ms is None else f"+{ms - round(t0 * 1000)} ms"
 
-    cells = [(r["id"], r["state"], rel(r["created_on"]), rel(r["completed_on"]), _summary(r["value"])) for r in rows]
-    return html_table(("promise id", "state", "created", "completed", "stored value"), cells, caption=caption)
+    cells = [
+        (r["id"], r["state"], rel(r["created_on"]), rel(r["completed_on"]), _summary(r["value"]))
+        for r in rows
+    ]
+    return html_table(
+        ("promise id", "state", "created", "completed", "stored value"), cells, caption=caption
+    )

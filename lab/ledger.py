@@ -121,10 +121,21 @@ class Fault:
     extra_ms: int = 0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.fail_first, int) or isinstance(self.fail_first, bool) or not 0 <= self.fail_first <= 3:
-            msg = f"fail_first must be a whole number from 0 to 3 (each retry waits longer: 2 s, 4 s, 8 s), got {self.fail_first!r}"
+        if (
+            not isinstance(self.fail_first, int)
+            or isinstance(self.fail_first, bool)
+            or not 0 <= self.fail_first <= 3
+        ):
+            msg = (
+                "fail_first must be a whole number from 0 to 3 (each retry waits longer: 2 s, "
+                f"4 s, 8 s), got {self.fail_first!r}"
+            )
             raise ValueError(msg)
-        if not isinstance(self.extra_ms, int) or isinstance(self.extra_ms, bool) or not 0 <= self.extra_ms <= 5000:
+        if (
+            not isinstance(self.extra_ms, int)
+            or isinstance(self.extra_ms, bool)
+            or not 0 <= self.extra_ms <= 5000
+        ):
             msg = f"extra_ms must be a whole number of milliseconds from 0 to 5000, got {self.extra_ms!r}"
             raise ValueError(msg)
 
@@ -141,8 +152,12 @@ class Ledger:
         with db:
             db.executescript(_SCHEMA)
             columns = {row[1] for row in db.execute("PRAGMA table_info(attempts)")}
-            if "provider_called" not in columns:  # a ledger file from an earlier version of the lessons
-                db.execute("ALTER TABLE attempts ADD COLUMN provider_called INTEGER NOT NULL DEFAULT 1")
+            if (
+                "provider_called" not in columns
+            ):  # a ledger file from an earlier version of the lessons
+                db.execute(
+                    "ALTER TABLE attempts ADD COLUMN provider_called INTEGER NOT NULL DEFAULT 1"
+                )
 
     def _db(self) -> sqlite3.Connection:
         """One connection per thread: opening one per write costs milliseconds on the critical path."""
@@ -162,9 +177,12 @@ class Ledger:
 
     # -- written by the observing registry, in whichever process runs a channel
 
-    def begin(self, order_id: str, channel: str, attempt: int, *, provider_called: bool = True) -> int:
+    def begin(
+        self, order_id: str, channel: str, attempt: int, *, provider_called: bool = True
+    ) -> int:
         return self._write(
-            "INSERT INTO attempts (order_id, channel, attempt, pid, started, provider_called) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO attempts (order_id, channel, attempt, pid, started, provider_called) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (order_id, channel, attempt, os.getpid(), time.time(), int(provider_called)),
         )
 
@@ -173,16 +191,22 @@ class Ledger:
         db = self._db()
         with db:
             return db.execute(
-                "UPDATE attempts SET outcome = 'killed', ended = ?, error = 'worker process killed' WHERE pid = ? AND outcome = 'running'",
+                "UPDATE attempts SET outcome = 'killed', ended = ?, error = 'worker process "
+                "killed' WHERE pid = ? AND outcome = 'running'",
                 (time.time(), pid),
             ).rowcount
 
-    def end(self, row: int, outcome: str, error: str | None, lines: list[tuple[float, str]]) -> None:
+    def end(
+        self, row: int, outcome: str, error: str | None, lines: list[tuple[float, str]]
+    ) -> None:
         """Close an attempt and file what the channel printed, in one transaction."""
         ended = time.time()
         db = self._db()
         with db:
-            db.execute("UPDATE attempts SET ended = ?, outcome = ?, error = ? WHERE id = ?", (ended, outcome, error, row))
+            db.execute(
+                "UPDATE attempts SET ended = ?, outcome = ?, error = ? WHERE id = ?",
+                (ended, outcome, error, row),
+            )
             db.executemany(
                 "INSERT INTO lines SELECT order_id, ?, channel, ? FROM attempts WHERE id = ?",
                 [(t, text, row) for t, text in lines],
@@ -197,7 +221,10 @@ class Ledger:
             )
 
     def fault(self, order_id: str, channel: str) -> Fault:
-        rows = self._read("SELECT fail_first, extra_ms FROM faults WHERE order_id = ? AND channel = ?", (order_id, channel))
+        rows = self._read(
+            "SELECT fail_first, extra_ms FROM faults WHERE order_id = ? AND channel = ?",
+            (order_id, channel),
+        )
         return Fault(*rows[0]) if rows else Fault()
 
     def workflow_step(self, name: str) -> None:
@@ -206,10 +233,14 @@ class Ledger:
 
     def first_workflow_step(self, since: float) -> int | None:
         """The process that ran the first workflow step at or after ``since``."""
-        rows = self._read("SELECT pid FROM workflow_steps WHERE t >= ? ORDER BY t LIMIT 1", (since,))
+        rows = self._read(
+            "SELECT pid FROM workflow_steps WHERE t >= ? ORDER BY t LIMIT 1", (since,)
+        )
         return rows[0][0] if rows else None
 
-    def provider_request(self, order_id: str, channel: str, key: str | None, message_id: str) -> tuple[bool, str]:
+    def provider_request(
+        self, order_id: str, channel: str, key: str | None, message_id: str
+    ) -> tuple[bool, str]:
         """A provider received a request: deliver, unless a request with this key already did.
 
         Returns (delivered, message id). One transaction, so two workers
@@ -218,9 +249,13 @@ class Ledger:
         db = self._db()
         with db:
             db.execute("BEGIN IMMEDIATE")
-            earlier = key is not None and db.execute(
-                "SELECT message_id FROM requests WHERE channel = ? AND idempotency_key = ? AND delivered = 1", (channel, key)
-            ).fetchone()
+            earlier = (
+                key is not None
+                and db.execute(
+                    "SELECT message_id FROM requests WHERE channel = ? AND idempotency_key = ? AND delivered = 1",
+                    (channel, key),
+                ).fetchone()
+            )
             delivered = not earlier
             message_id = message_id if delivered else earlier[0]
             db.execute(
@@ -231,25 +266,37 @@ class Ledger:
 
     def requests(self, order_id: str, channel: str) -> list[tuple[str | None, int, bool]]:
         """What the provider of ``channel`` received for an order: (key, pid, delivered) in order."""
-        rows = self._read("SELECT idempotency_key, pid, delivered FROM requests WHERE order_id = ? AND channel = ? ORDER BY t", (order_id, channel))
+        rows = self._read(
+            "SELECT idempotency_key, pid, delivered FROM requests WHERE order_id = ? AND channel = ? ORDER BY t",
+            (order_id, channel),
+        )
         return [(k, pid, bool(d)) for k, pid, d in rows]
 
     # -- read by the lessons
 
     def attempts(self, order_id: str) -> list[Attempt]:
         rows = self._read(
-            "SELECT order_id, channel, attempt, pid, started, ended, outcome, error, provider_called FROM attempts WHERE order_id = ? ORDER BY started",
+            "SELECT order_id, channel, attempt, pid, started, ended, outcome, error, "
+            "provider_called FROM attempts WHERE order_id = ? ORDER BY started",
             (order_id,),
         )
         return [Attempt(*row[:8], provider_called=bool(row[8])) for row in rows]
 
     def lines(self, order_id: str) -> list[str]:
-        return [text for (text,) in self._read("SELECT text FROM lines WHERE order_id = ? ORDER BY t", (order_id,))]
+        return [
+            text
+            for (text,) in self._read(
+                "SELECT text FROM lines WHERE order_id = ? ORDER BY t", (order_id,)
+            )
+        ]
 
     def sends(self, order_id: str) -> dict[str, int]:
         """How many times each channel's message really reached the customer."""
         counts = dict.fromkeys(CHANNELS, 0)
-        for channel, n in self._read("SELECT channel, COUNT(*) FROM attempts WHERE order_id = ? AND outcome = 'sent' GROUP BY channel", (order_id,)):
+        for channel, n in self._read(
+            "SELECT channel, COUNT(*) FROM attempts WHERE order_id = ? AND outcome = 'sent' GROUP BY channel",
+            (order_id,),
+        ):
             counts[channel] = n
         return counts
 
@@ -264,6 +311,15 @@ class Ledger:
             verdict = "✓ once" if sent == 1 else ("✗ never" if sent == 0 else f"⚠ {sent} times")
             if unknown:
                 verdict += f" · ⚠ +{unknown} may have arrived"
-            rows.append((channel, len(mine), sent, unknown, sum(a.delivery == "no" for a in mine), verdict))
-        headers = ("channel", "attempts", "confirmed sent", "may have arrived (failed or killed mid-call)", "not sent", "")
+            rows.append(
+                (channel, len(mine), sent, unknown, sum(a.delivery == "no" for a in mine), verdict)
+            )
+        headers = (
+            "channel",
+            "attempts",
+            "confirmed sent",
+            "may have arrived (failed or killed mid-call)",
+            "not sent",
+            "",
+        )
         return html_table(headers, rows, caption=f"Send ledger — {order_id}")

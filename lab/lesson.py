@@ -37,7 +37,9 @@ def _pkg(name: str) -> str:
 
 def _cpu_quota() -> str:
     """CPUs this process may really use: affinity, then a cgroup quota (Binder's 1 CPU)."""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    usable = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
     try:
         quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
         if quota != "max":
@@ -54,14 +56,44 @@ def environment_checks(lab: Lab) -> list[tuple[str, str, bool, str]]:
     widgets = _pkg("ipywidgets")
     lab_widgets = _pkg("jupyterlab_widgets")
     return [
-        ("Python", sys.version.split()[0], sys.version_info >= (3, 12), "run scripts/lessons: it builds .venv with Python ≥ 3.12"),
-        ("resonate-sdk", sdk, sdk_ok, "pip install 'resonate-sdk>=0.6.7,<0.7' (0.7 replaced generators with async/await)"),
-        ("ipywidgets", widgets, widgets.startswith("8."), "pip install 'ipywidgets>=8,<9', then reload the page"),
-        ("jupyterlab_widgets", lab_widgets, lab_widgets != "not installed", "pip install ipywidgets (it brings the JupyterLab extension)"),
+        (
+            "Python",
+            sys.version.split()[0],
+            sys.version_info >= (3, 12),
+            "run scripts/lessons: it builds .venv with Python ≥ 3.12",
+        ),
+        (
+            "resonate-sdk",
+            sdk,
+            sdk_ok,
+            "pip install 'resonate-sdk>=0.6.7,<0.7' (0.7 replaced generators with async/await)",
+        ),
+        (
+            "ipywidgets",
+            widgets,
+            widgets.startswith("8."),
+            "pip install 'ipywidgets>=8,<9', then reload the page",
+        ),
+        (
+            "jupyterlab_widgets",
+            lab_widgets,
+            lab_widgets != "not installed",
+            "pip install ipywidgets (it brings the JupyterLab extension)",
+        ),
         ("store", lab.mode, True, ""),
-        ("workers", f"{lab.workers} (passed explicitly)", lab.workers >= 4, "Lab(workers=4): fewer than 4 cannot run the four channels at once"),
+        (
+            "workers",
+            f"{lab.workers} (passed explicitly)",
+            lab.workers >= 4,
+            "Lab(workers=4): fewer than 4 cannot run the four channels at once",
+        ),
         ("CPUs", f"os.cpu_count()={os.cpu_count()}, usable={_cpu_quota()}", True, ""),
-        ("send ledger", str(lab.ledger.path), os.access(lab.ledger.path.parent, os.W_OK), "set LAB_RUN_DIR to a writable folder"),
+        (
+            "send ledger",
+            str(lab.ledger.path),
+            os.access(lab.ledger.path.parent, os.W_OK),
+            "set LAB_RUN_DIR to a writable folder",
+        ),
     ]
 
 
@@ -69,7 +101,9 @@ def environment(lab: Lab) -> Any:
     """The environment check as a table; anything missing says how to fix it."""
     from IPython.display import HTML
 
-    rows = [(what, found, "✓" if ok else "✗ " + fix) for what, found, ok, fix in environment_checks(lab)]
+    rows = [
+        (what, found, "✓" if ok else "✗ " + fix) for what, found, ok, fix in environment_checks(lab)
+    ]
     return HTML(html_table(("", "found", "status"), rows, caption="Environment check"))
 
 
@@ -96,12 +130,16 @@ def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str =
     """
     label = f"{what}: " if what else ""
     if prediction is None or prediction is Ellipsis:
-        print(f"{label}write your guess first: replace None in the prediction cell, run it, then run this cell again")
+        print(
+            f"{label}write your guess first: replace None in the prediction cell, run it, then run this cell again"
+        )
         return None
     if isinstance(prediction, (int, float)) and isinstance(measured, (int, float)):
         ok = abs(prediction - measured) <= tolerance * max(abs(measured), 1)
         verdict = f"within {tolerance:.0%}" if ok else f"more than {tolerance:.0%} off"
-        print(f"{label}you predicted {prediction}, measured {measured} — {verdict} {'✓' if ok else '✗'}")
+        print(
+            f"{label}you predicted {prediction}, measured {measured} — {verdict} {'✓' if ok else '✗'}"
+        )
     else:
         ok = prediction == measured
         print(f"{label}you predicted {prediction!r}, measured {measured!r} {'✓' if ok else '✗'}")
@@ -111,7 +149,10 @@ def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str =
 def compare(fan_out: Run, sequential: Run) -> None:
     """Fan-out against sequential, from two measured runs."""
     slowest = max(fan_out.channel_ms().values())
-    print(f"sequential wall          {sequential.wall_ms:5d} ms  (sum of the channels: {sum(sequential.channel_ms().values())} ms)")
+    print(
+        f"sequential wall          {sequential.wall_ms:5d} ms  (sum of the channels: "
+        f"{sum(sequential.channel_ms().values())} ms)"
+    )
     print(f"fan-out wall             {fan_out.wall_ms:5d} ms  (slowest channel: {slowest} ms)")
     print(f"fan-out / slowest        {fan_out.wall_ms / slowest:5.2f}")
     print(f"speedup                  {sequential.wall_ms / fan_out.wall_ms:5.2f}x")

@@ -104,7 +104,9 @@ class ObservingRegistry(Registry):
         name, fn, version = super().get(func, version)
         channel = name.removeprefix("send_")
         if isinstance(func, str) and inspect.isgeneratorfunction(fn) and self.note_workflow_steps:
-            self.ledger.workflow_step(name)  # noted, not wrapped: the workflow's replay is the SDK's
+            self.ledger.workflow_step(
+                name
+            )  # noted, not wrapped: the workflow's replay is the SDK's
         if isinstance(func, str) and channel in CHANNELS:
             fn = self.replace.get(channel, fn)
             if fn not in self._wrapped:
@@ -120,7 +122,9 @@ class ObservingRegistry(Registry):
             order_id = event["order_id"]
             attempt = ctx.info.attempt
             fault = ledger.fault(order_id, channel)
-            injected = attempt <= fault.fail_first  # fails before the provider is called: nothing sent
+            injected = (
+                attempt <= fault.fail_first
+            )  # fails before the provider is called: nothing sent
             row = ledger.begin(order_id, channel, attempt, provider_called=not injected)
             _install_stdout_router()  # again: pytest or a front end may have swapped sys.stdout
             capture = _local.buffer = _Capture()
@@ -129,7 +133,10 @@ class ObservingRegistry(Registry):
                 if fault.extra_ms:
                     time.sleep(fault.extra_ms / 1000)
                 if injected:
-                    msg = f"{channel} provider unavailable (injected failure, attempt {attempt} of the first {fault.fail_first})"
+                    msg = (
+                        f"{channel} provider unavailable (injected failure, attempt {attempt} "
+                        f"of the first {fault.fail_first})"
+                    )
                     raise InjectedFailure(msg)
                 result = fn(ctx, event, *args)
                 outcome, error = "sent", None
@@ -141,7 +148,12 @@ class ObservingRegistry(Registry):
                 _local.buffer = None
                 lines = capture.close()
                 if error:
-                    lines.append((time.time(), f"  [{channel}]{' ' * (8 - len(channel))}✗ attempt {attempt} failed: {error}"))
+                    lines.append(
+                        (
+                            time.time(),
+                            f"  [{channel}]{' ' * (8 - len(channel))}✗ attempt {attempt} failed: {error}",
+                        )
+                    )
                 ledger.end(row, outcome, error, lines)
 
         return observed

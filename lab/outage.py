@@ -9,8 +9,8 @@ which keeps them in memory: after a restart the server has forgotten the order.
 
 Three server settings make the lesson watchable (``lab.server`` passes them):
 ``--aio-sender-plugin-poll-ttr 2s`` re-sends an unacknowledged task after 2 s
-instead of 15 s, ``--aio-sender-plugin-poll-ttc 2s`` re-sends a task nobody
-claimed after 2 s instead of a minute, and ``--system-signal-timeout 10ms``
+instead of 15 s, ``--aio-sender-plugin-poll-ttc 5s`` re-sends a task nobody
+claimed after 5 s instead of a minute, and ``--system-signal-timeout 10ms``
 stops the server waiting a second to batch work. The SDK reconnects its long-poll every 5 s, which is
 most of restart → done.
 
@@ -74,24 +74,35 @@ _servers_lock = threading.Lock()
 class ServerCrash(Cluster):
     """A server this kernel may kill and restart, ``processes`` workers, the kernel as a client."""
 
-    def __init__(self, processes: int = 2, *, durable: bool = True, ttl: int = TEACHING_TTL) -> None:
+    def __init__(
+        self, processes: int = 2, *, durable: bool = True, ttl: int = TEACHING_TTL
+    ) -> None:
         if not isinstance(durable, bool):
             msg = f"durable must be True (SQLite on disk) or False (in memory), got {durable!r}"
             raise TypeError(msg)
         route_sdk_log()
         kind = "durable" if durable else "in-memory"
-        with _servers_lock:  # one per kind for the kernel's life: re-running the setup cell reuses it
+        with (
+            _servers_lock
+        ):  # one per kind for the kernel's life: re-running the setup cell reuses it
             server = _servers.get((kind, str(run_dir())))
             if server is None:
-                server = _servers[(kind, str(run_dir()))] = LocalServer(run_dir() / f"{kind}-server-{os.getpid()}", durable=durable)
+                server = _servers[(kind, str(run_dir()))] = LocalServer(
+                    run_dir() / f"{kind}-server-{os.getpid()}", durable=durable
+                )
         super().__init__(processes, ttl=ttl, server=server)
         self.durable = durable
         self.outages: list[Outage] = []
 
     @property
     def mode(self) -> str:
-        store = f"promises in {self.local.db}" if self.durable else "promises in memory (resonate dev)"
-        return f"{'durable' if self.durable else 'in-memory'} server at {self.address.url}, {store}, {len(self.running())} workers"
+        store = (
+            f"promises in {self.local.db}" if self.durable else "promises in memory (resonate dev)"
+        )
+        return (
+            f"{'durable' if self.durable else 'in-memory'} server at {self.address.url}, "
+            f"{store}, {len(self.running())} workers"
+        )
 
     # -- the server's life
 
@@ -113,7 +124,11 @@ class ServerCrash(Cluster):
         if self.local.running:
             return None
         self.local.start()
-        outage = self.outages[-1] if self.outages and self.outages[-1].up is None else Outage(time.time())
+        outage = (
+            self.outages[-1]
+            if self.outages and self.outages[-1].up is None
+            else Outage(time.time())
+        )
         outage.up = time.time()
         return outage
 
@@ -126,14 +141,29 @@ class ServerCrash(Cluster):
 
     # -- runs
 
-    def start(self, event: dict[str, Any] | None = None, *, kill_server_at_ms: int | None = None,
-              restart_after_s: float | None = None, **options: Any) -> Run:  # fmt: skip
-        """As ``Cluster.start``; kill the server ``kill_server_at_ms`` after submitting, restart it ``restart_after_s`` later."""
-        if kill_server_at_ms is not None and (not isinstance(kill_server_at_ms, int) or not 0 <= kill_server_at_ms <= 10_000):
+    def start(
+        self,
+        event: dict[str, Any] | None = None,
+        *,
+        kill_server_at_ms: int | None = None,
+        restart_after_s: float | None = None,
+        **options: Any,
+    ) -> Run:
+        """As ``Cluster.start``; kill the server ``kill_server_at_ms`` after submitting.
+
+        With ``restart_after_s`` it is restarted that long after the kill.
+        """
+        if kill_server_at_ms is not None and (
+            not isinstance(kill_server_at_ms, int) or not 0 <= kill_server_at_ms <= 10_000
+        ):
             msg = f"kill_server_at_ms must be a whole number of milliseconds from 0 to 10000, got {kill_server_at_ms!r}"
             raise ValueError(msg)
-        if restart_after_s is not None and (not isinstance(restart_after_s, (int, float)) or not 0 <= restart_after_s <= 60):
-            msg = f"restart_after_s must be a number of seconds from 0 to 60, got {restart_after_s!r}"
+        if restart_after_s is not None and (
+            not isinstance(restart_after_s, (int, float)) or not 0 <= restart_after_s <= 60
+        ):
+            msg = (
+                f"restart_after_s must be a number of seconds from 0 to 60, got {restart_after_s!r}"
+            )
             raise ValueError(msg)
         if not self.local.running:
             msg = "the server is down: restart it first (crash.restart_server()), or the order cannot even be submitted"
@@ -143,10 +173,19 @@ class ServerCrash(Cluster):
             kill_at = run.started + kill_server_at_ms / 1000
             threading.Timer(max(0.0, kill_at - time.time()), self.kill_server).start()
             if restart_after_s is not None:
-                threading.Timer(max(0.0, kill_at + restart_after_s - time.time()), self.restart_server).start()
+                threading.Timer(
+                    max(0.0, kill_at + restart_after_s - time.time()), self.restart_server
+                ).start()
         return run
 
-    def run(self, event: dict[str, Any] | None = None, *, timeout: float = 30, title: str | None = None, **options: Any) -> Run:
+    def run(
+        self,
+        event: dict[str, Any] | None = None,
+        *,
+        timeout: float = 30,
+        title: str | None = None,
+        **options: Any,
+    ) -> Run:
         """Submit, show the live timeline (a lane per worker, the outage shaded), wait up to ``timeout`` s.
 
         Unlike ``Lab.run`` an order that does not finish is not an error here:
@@ -176,12 +215,26 @@ class ServerCrash(Cluster):
         parts = []
         for at, what in moments:
             time.sleep(max(0.0, run.started + at - time.time()))
-            parts.append(table(self.address, run.workflow_id, run.origin, caption=f"{what} (+{round((time.time() - run.origin) * 1000)} ms)"))
+            parts.append(
+                table(
+                    self.address,
+                    run.workflow_id,
+                    run.origin,
+                    caption=f"{what} (+{round((time.time() - run.origin) * 1000)} ms)",
+                )
+            )
         try:
             run.wait(30)
-        except Exception:  # noqa: BLE001, S110 - the last table shows what the server knows
+        except Exception:  # noqa: BLE001 - the last table shows what the server knows
             pass
-        parts.append(table(self.address, run.workflow_id, run.origin, caption=f"after the restart (+{round((time.time() - run.origin) * 1000)} ms)"))
+        parts.append(
+            table(
+                self.address,
+                run.workflow_id,
+                run.origin,
+                caption=f"after the restart (+{round((time.time() - run.origin) * 1000)} ms)",
+            )
+        )
         return HTML("<br>".join(parts))
 
     def outages_of(self, run: Run) -> list[Outage]:
@@ -200,20 +253,31 @@ class ServerCrash(Cluster):
             return set()
         t = outages[0].down
         attempts = run.attempts()
-        done_before = {a.channel for a in attempts if a.outcome == "sent" and a.ended is not None and a.ended < t}
+        done_before = {
+            a.channel
+            for a in attempts
+            if a.outcome == "sent" and a.ended is not None and a.ended < t
+        }
         return {a.channel for a in attempts if a.channel in done_before and a.started >= t}
 
     def sdk_lines(self, run: Run) -> list[str]:
         """What the kernel's SDK logged during the run (reconnect attempts), times relative to the run."""
         end = (run.ended or time.time()) + 1
-        return [f"+{round((t - run.origin) * 1000)} ms  {line}" for t, line in SDK_LOG.lines if run.started <= t <= end]
+        return [
+            f"+{round((t - run.origin) * 1000)} ms  {line}"
+            for t, line in SDK_LOG.lines
+            if run.started <= t <= end
+        ]
 
     def outcome(self, run: Run, timeout: float = 15) -> str:
         """Wait up to ``timeout`` s and say what became of the order (for the in-memory contrast)."""
         try:
             result = run.wait(timeout)
         except Exception:  # noqa: BLE001 - an order that never finishes is the point of the contrast
-            return f"not finished after {timeout:g} s: the server has forgotten {run.workflow_id}, so nothing can complete it"
+            return (
+                f"not finished after {timeout:g} s: the server has forgotten "
+                f"{run.workflow_id}, so nothing can complete it"
+            )
         return f"finished: {result['channels_notified']}/4 notified"
 
     def report(self, run: Run) -> None:
@@ -221,14 +285,23 @@ class ServerCrash(Cluster):
         result = run.wait(60)
         print(f"{run.workflow_id}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms")
         for o in self.outages_of(run):
-            up = f", back at +{round((o.up - run.origin) * 1000)} ms (down {round((o.up - o.down) * 1000)} ms)" if o.up else ", still down"
+            up = (
+                f", back at +{round((o.up - run.origin) * 1000)} ms (down {round((o.up - o.down) * 1000)} ms)"
+                if o.up
+                else ", still down"
+            )
             print(f"  ✗ server killed at +{round((o.down - run.origin) * 1000)} ms{up}")
         if self.restart_to_done_ms(run) is not None:
             print(f"  restart → done: {self.restart_to_done_ms(run)} ms")
         sent = run.sends()
-        print(f"  confirmed sent: {', '.join(f'{c} {n}×' for c, n in sent.items())}; re-sent after the crash: {sorted(self.resent(run)) or 'nothing'}")
+        print(
+            f"  confirmed sent: {', '.join(f'{c} {n}×' for c, n in sent.items())}; re-sent "
+            f"after the crash: {sorted(self.resent(run)) or 'nothing'}"
+        )
         lines = self.sdk_lines(run)
-        print(f"  the SDK in this kernel logged {len(lines)} reconnect line(s) — kept here, not printed into a cell:")
+        print(
+            f"  the SDK in this kernel logged {len(lines)} reconnect line(s) — kept here, not printed into a cell:"
+        )
         for line in lines[:4]:
             print(f"    {line}")
 
@@ -242,4 +315,6 @@ class ServerCrash(Cluster):
 
 
 def sdk_log_html(lines: list[str]) -> str:
-    return "<pre style='font-size:11px'>" + escape("\n".join(lines) or "(nothing logged)") + "</pre>"
+    return (
+        "<pre style='font-size:11px'>" + escape("\n".join(lines) or "(nothing logged)") + "</pre>"
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
@@ -36,27 +36,48 @@ class Panel:
         self._done.set()
         rows: list[widgets.Widget] = []
 
-        self.workers = widgets.ToggleButtons(options=[1, 2, 4, 8], value=lab.workers, description="workers")
+        self.workers = widgets.ToggleButtons(
+            options=[1, 2, 4, 8], value=lab.workers, description="workers"
+        )
         if workers:
             rows.append(self.workers)
 
         self.crash = widgets.ToggleButton(
-            value=False, icon="bolt", tooltip="the example's own first-attempt failure", layout={"width": "260px"}
+            value=False,
+            icon="bolt",
+            tooltip="the example's own first-attempt failure",
+            layout={"width": "260px"},
         )
         self.crash.observe(lambda _: self._show_crash(), "value")
         self._show_crash()
-        self.fail_first = {c: widgets.Dropdown(options=[0, 1, 2, 3], value=0, description=f"{c} fails", layout={"width": "170px"}) for c in CHANNELS}
+        self.fail_first = {
+            c: widgets.Dropdown(
+                options=[0, 1, 2, 3], value=0, description=f"{c} fails", layout={"width": "170px"}
+            )
+            for c in CHANNELS
+        }
         self.extra_ms = {
-            c: widgets.IntSlider(value=0, min=0, max=1000, step=50, description="+ms", layout={"width": "260px"}) for c in CHANNELS
+            c: widgets.IntSlider(
+                value=0, min=0, max=1000, step=50, description="+ms", layout={"width": "260px"}
+            )
+            for c in CHANNELS
         }
         if failures:
             rows.append(self.crash)
-            rows.append(widgets.HTML("<b>Inject on any channel</b>: fail the first N attempts (nothing is sent), add latency"))
+            rows.append(
+                widgets.HTML(
+                    "<b>Inject on any channel</b>: fail the first N attempts (nothing is sent), add latency"
+                )
+            )
             rows += [widgets.HBox([self.fail_first[c], self.extra_ms[c]]) for c in CHANNELS]
 
         wide = {"width": "220px"}
-        self.run_button = widgets.Button(description="Run a new order", button_style="primary", icon="play", layout=wide)
-        self.rerun_button = widgets.Button(description="Re-run the same order", icon="redo", disabled=True, layout=wide)
+        self.run_button = widgets.Button(
+            description="Run a new order", button_style="primary", icon="play", layout=wide
+        )
+        self.rerun_button = widgets.Button(
+            description="Re-run the same order", icon="redo", disabled=True, layout=wide
+        )
         self.run_button.on_click(lambda _: self._start(new=True))
         self.rerun_button.on_click(lambda _: self._start(new=False))
         self.status = widgets.HTML()
@@ -64,7 +85,14 @@ class Panel:
         self.ledger = widgets.HTML()
         self.output = widgets.HTML()
         self.widget = widgets.VBox(
-            [*rows, widgets.HBox([self.run_button, self.rerun_button]), self.status, self.timeline, self.ledger, self.output]
+            [
+                *rows,
+                widgets.HBox([self.run_button, self.rerun_button]),
+                self.status,
+                self.timeline,
+                self.ledger,
+                self.output,
+            ]
         )
 
     def _show_crash(self) -> None:
@@ -80,12 +108,20 @@ class Panel:
         display(self.widget)
 
     def faults(self) -> dict[str, Fault]:
-        return {c: Fault(self.fail_first[c].value, self.extra_ms[c].value) for c in CHANNELS if self.fail_first[c].value or self.extra_ms[c].value}
+        return {
+            c: Fault(self.fail_first[c].value, self.extra_ms[c].value)
+            for c in CHANNELS
+            if self.fail_first[c].value or self.extra_ms[c].value
+        }
 
     def _start(self, *, new: bool) -> None:
         try:
             if new or self.last is None:
-                run = self.lab.start(simulate_crash=self.crash.value, faults=self.faults(), workers=self.workers.value)
+                run = self.lab.start(
+                    simulate_crash=self.crash.value,
+                    faults=self.faults(),
+                    workers=self.workers.value,
+                )
             else:  # same order, same store: Resonate returns the stored result, or joins the run in flight
                 run = self.lab.start(self.last.event, workers=self.last_workers)
         except Exception as e:  # noqa: BLE001 - shown to the learner, nothing was submitted
@@ -97,7 +133,9 @@ class Panel:
         workers = f"{self.last_workers} worker{'s' if self.last_workers != 1 else ''}"
         if run.resubmitted:
             what = "the stored result" if run.stored else "the run in flight"
-            self.status.value = f"re-running {escape(run.workflow_id)}: asking the store for {what}…"
+            self.status.value = (
+                f"re-running {escape(run.workflow_id)}: asking the store for {what}…"
+            )
             title = f"re-run of {run.workflow_id} — drawn on the original run's clock"
         else:
             self.status.value = f"running {escape(run.workflow_id)} on {workers}…"
@@ -120,7 +158,9 @@ class Panel:
             self._error(e)
         finally:
             self.ledger.value = run.ledger.table(run.order_id)
-            self.output.value = "<pre style='font-size:11px'>" + escape("\n".join(run.lines())) + "</pre>"
+            self.output.value = (
+                "<pre style='font-size:11px'>" + escape("\n".join(run.lines())) + "</pre>"
+            )
             chart.drawn.wait(5)
             if run is self.last:
                 self._done.set()
@@ -151,12 +191,24 @@ class KillPanel(Panel):
     def __init__(self, cluster: Cluster) -> None:
         super().__init__(cluster)
         self.cluster = cluster
-        targets = [("nobody", ""), ("the workflow's worker", "workflow")] + [(f"the worker running {c}", c) for c in CHANNELS]
-        self.target = widgets.Dropdown(options=targets, value="workflow", description="kill", layout={"width": "330px"})
-        self.at_ms = widgets.IntSlider(value=200, min=0, max=1500, step=25, description="at (ms)", layout={"width": "330px"})
-        self.slow_ms = widgets.IntSlider(value=0, min=0, max=3000, step=250, description="+ms each", layout={"width": "330px"})
-        self.kill_button = widgets.Button(description="Kill now", button_style="danger", icon="times", layout={"width": "220px"})
-        self.spawn_button = widgets.Button(description="Start a worker", icon="plus", layout={"width": "220px"})
+        targets = [("nobody", ""), ("the workflow's worker", "workflow")] + [
+            (f"the worker running {c}", c) for c in CHANNELS
+        ]
+        self.target = widgets.Dropdown(
+            options=targets, value="workflow", description="kill", layout={"width": "330px"}
+        )
+        self.at_ms = widgets.IntSlider(
+            value=200, min=0, max=1500, step=25, description="at (ms)", layout={"width": "330px"}
+        )
+        self.slow_ms = widgets.IntSlider(
+            value=0, min=0, max=3000, step=250, description="+ms each", layout={"width": "330px"}
+        )
+        self.kill_button = widgets.Button(
+            description="Kill now", button_style="danger", icon="times", layout={"width": "220px"}
+        )
+        self.spawn_button = widgets.Button(
+            description="Start a worker", icon="plus", layout={"width": "220px"}
+        )
         self.kill_button.on_click(lambda _: self._kill_now())
         self.spawn_button.on_click(lambda _: self._spawn())
         self.processes = widgets.HTML(cluster.table().data)
@@ -165,13 +217,21 @@ class KillPanel(Panel):
             "<b>+ms each</b> slows every channel so that <b>Kill now</b> can land mid-run."
         )
         self.widget.children = [
-            help_text, widgets.HBox([self.target, self.at_ms]), self.slow_ms,
+            help_text,
+            widgets.HBox([self.target, self.at_ms]),
+            self.slow_ms,
             widgets.HBox([self.run_button, self.kill_button, self.spawn_button]),
-            self.status, self.timeline, self.ledger, self.processes, self.output,
-        ]  # fmt: skip
+            self.status,
+            self.timeline,
+            self.ledger,
+            self.processes,
+            self.output,
+        ]
 
     def faults(self) -> dict[str, Fault]:
-        return {c: Fault(extra_ms=self.slow_ms.value) for c in CHANNELS} if self.slow_ms.value else {}
+        return (
+            {c: Fault(extra_ms=self.slow_ms.value) for c in CHANNELS} if self.slow_ms.value else {}
+        )
 
     def _start(self, *, new: bool) -> None:
         super()._start(new=new)
@@ -183,7 +243,11 @@ class KillPanel(Panel):
 
     def _kill_now(self) -> None:
         if self.last is None or self.last.done:
-            self._error(ValueError("no order is in flight: press Run first (slow the channels to have time to click)"))
+            self._error(
+                ValueError(
+                    "no order is in flight: press Run first (slow the channels to have time to click)"
+                )
+            )
             return
         self._kill(self.last, self.target.value or "workflow")
 
@@ -193,7 +257,9 @@ class KillPanel(Panel):
             kill = self.cluster.kill_target(run, target)
             if kill is None:
                 who = "the workflow's worker" if target == "workflow" else f"{target}'s worker"
-                self.status.value += f"<br>no kill: {escape(who)} is not running now (done, or not started)"
+                self.status.value += (
+                    f"<br>no kill: {escape(who)} is not running now (done, or not started)"
+                )
             else:
                 self.status.value += "<br>" + self._kill_line(run, kill)
         except Exception as e:  # noqa: BLE001 - shown to the learner
@@ -216,7 +282,9 @@ class KillPanel(Panel):
     def _more(self, run: Run) -> str:
         lines = [self._kill_line(run, k) for k in self.cluster.kills_of(run)]
         if lines:
-            lines.append(f"done {self.cluster.recovery_ms(run)} ms after the kill (ttl {self.cluster.ttl} s)")
+            lines.append(
+                f"done {self.cluster.recovery_ms(run)} ms after the kill (ttl {self.cluster.ttl} s)"
+            )
         self.processes.value = self.cluster.table().data
         return "".join(f"<br>{line}" for line in lines)
 
@@ -231,12 +299,41 @@ class CrashPanel(Panel):
     def __init__(self, crash: ServerCrash) -> None:
         super().__init__(crash)
         self.cluster = crash  # (self.crash is the base panel's simulate_crash toggle)
-        self.at_ms = widgets.IntSlider(value=200, min=0, max=1500, step=50, description="kill at (ms)", layout={"width": "330px"})
-        self.auto = widgets.Checkbox(value=True, description="restart it automatically after", indent=False, layout={"width": "230px"})
-        self.after_s = widgets.FloatSlider(value=1.0, min=0.5, max=5.0, step=0.5, description="s", layout={"width": "260px"})
-        self.scheduled = widgets.Checkbox(value=True, description="kill the server during the run", indent=False, layout={"width": "260px"})
-        self.kill_button = widgets.Button(description="Kill server", button_style="danger", icon="times", layout={"width": "180px"})
-        self.restart_button = widgets.Button(description="Restart server", button_style="success", icon="refresh", layout={"width": "180px"})
+        self.at_ms = widgets.IntSlider(
+            value=200,
+            min=0,
+            max=1500,
+            step=50,
+            description="kill at (ms)",
+            layout={"width": "330px"},
+        )
+        self.auto = widgets.Checkbox(
+            value=True,
+            description="restart it automatically after",
+            indent=False,
+            layout={"width": "230px"},
+        )
+        self.after_s = widgets.FloatSlider(
+            value=1.0, min=0.5, max=5.0, step=0.5, description="s", layout={"width": "260px"}
+        )
+        self.scheduled = widgets.Checkbox(
+            value=True,
+            description="kill the server during the run",
+            indent=False,
+            layout={"width": "260px"},
+        )
+        self.kill_button = widgets.Button(
+            description="Kill server",
+            button_style="danger",
+            icon="times",
+            layout={"width": "180px"},
+        )
+        self.restart_button = widgets.Button(
+            description="Restart server",
+            button_style="success",
+            icon="refresh",
+            layout={"width": "180px"},
+        )
         self.kill_button.on_click(lambda _: self._server(kill=True))
         self.restart_button.on_click(lambda _: self._server(kill=False))
         self.server = widgets.HTML()
@@ -244,15 +341,24 @@ class CrashPanel(Panel):
         self.promises = widgets.HTML()
         self._show_server()
         self.widget.children = [
-            widgets.HBox([self.scheduled, self.at_ms]), widgets.HBox([self.auto, self.after_s]),
-            widgets.HBox([self.run_button, self.kill_button, self.restart_button]), self.server,
-            self.status, self.timeline, self.ledger, self.promises, self.sdk_log,
-        ]  # fmt: skip
+            widgets.HBox([self.scheduled, self.at_ms]),
+            widgets.HBox([self.auto, self.after_s]),
+            widgets.HBox([self.run_button, self.kill_button, self.restart_button]),
+            self.server,
+            self.status,
+            self.timeline,
+            self.ledger,
+            self.promises,
+            self.sdk_log,
+        ]
 
     def _show_server(self) -> None:
         up = self.cluster.server_up
         colour = "#009E73" if up else "#D55E00"
-        self.server.value = f"<b style='color:{colour}'>server {'up' if up else 'DOWN'}</b> — {escape(self.cluster.mode)}"
+        self.server.value = (
+            f"<b style='color:{colour}'>server {'up' if up else 'DOWN'}</b> — "
+            f"{escape(self.cluster.mode)}"
+        )
 
     def _start(self, *, new: bool) -> None:
         super()._start(new=new)
@@ -260,9 +366,15 @@ class CrashPanel(Panel):
         if run is None or run.done or not self.scheduled.value:
             return
         kill_at = run.started + self.at_ms.value / 1000
-        threading.Timer(max(0.0, kill_at - time.time()), self._server, kwargs={"kill": True}).start()
+        threading.Timer(
+            max(0.0, kill_at - time.time()), self._server, kwargs={"kill": True}
+        ).start()
         if self.auto.value:
-            threading.Timer(max(0.0, kill_at + self.after_s.value - time.time()), self._server, kwargs={"kill": False}).start()
+            threading.Timer(
+                max(0.0, kill_at + self.after_s.value - time.time()),
+                self._server,
+                kwargs={"kill": False},
+            ).start()
 
     def _server(self, *, kill: bool) -> None:
         try:
@@ -271,7 +383,9 @@ class CrashPanel(Panel):
                 if done is None:
                     self.status.value += "<br>the server is already down"
                 elif self.auto.value and not self.scheduled.value:
-                    threading.Timer(self.after_s.value, self._server, kwargs={"kill": False}).start()
+                    threading.Timer(
+                        self.after_s.value, self._server, kwargs={"kill": False}
+                    ).start()
             elif self.cluster.restart_server() is None:
                 self.status.value += "<br>the server is already up"
         except Exception as e:  # noqa: BLE001 - shown to the learner
@@ -285,8 +399,17 @@ class CrashPanel(Panel):
         from lab.outage import sdk_log_html
 
         self.promises.value = table(self.cluster.address, run.workflow_id, run.origin)
-        self.sdk_log.value = "<b>The SDK's reconnect log (kept out of the cells)</b>" + sdk_log_html(self.cluster.sdk_lines(run))
-        lines = [f"✗ server down {round(((o.up or time.time()) - o.down) * 1000)} ms" for o in self.cluster.outages_of(run)]
+        self.sdk_log.value = (
+            "<b>The SDK's reconnect log (kept out of the cells)</b>"
+            + sdk_log_html(self.cluster.sdk_lines(run))
+        )
+        lines = [
+            f"✗ server down {round(((o.up or time.time()) - o.down) * 1000)} ms"
+            for o in self.cluster.outages_of(run)
+        ]
         if self.cluster.restart_to_done_ms(run) is not None:
-            lines.append(f"done {self.cluster.restart_to_done_ms(run)} ms after the restart; re-sent: {', '.join(sorted(self.cluster.resent(run))) or 'nothing'}")
+            lines.append(
+                f"done {self.cluster.restart_to_done_ms(run)} ms after the restart; re-sent: "
+                f"{', '.join(sorted(self.cluster.resent(run))) or 'nothing'}"
+            )
         return "".join(f"<br>{escape(line)}" for line in lines)

@@ -47,8 +47,12 @@ def _version(name: str) -> str | None:
 
 def check_python() -> Check:
     found = sys.version.split()[0]
-    return Check("Python ≥ 3.12", sys.version_info >= (3, 12), f"{found} ({sys.executable})",
-                 "run scripts/lessons: it builds .venv with Python 3.12 or newer (pyenv install 3.12, or set PYTHON=)")  # fmt: skip
+    return Check(
+        "Python ≥ 3.12",
+        sys.version_info >= (3, 12),
+        f"{found} ({sys.executable})",
+        "run scripts/lessons: it builds .venv with Python 3.12 or newer (pyenv install 3.12, or set PYTHON=)",
+    )
 
 
 def check_packages() -> Check:
@@ -59,7 +63,12 @@ def check_packages() -> Check:
     if sdk.startswith("0.6.") and int(sdk.split(".")[2]) < 7:
         bad.append("resonate-sdk")
     shown = ", ".join(f"{n} {v or 'missing'}" for n, v in found.items())
-    return Check("packages", not bad, shown, f"{', '.join(bad)}: run scripts/lessons (it installs the locked versions into .venv)")
+    return Check(
+        "packages",
+        not bad,
+        shown,
+        f"{', '.join(bad)}: run scripts/lessons (it installs the locked versions into .venv)",
+    )
 
 
 def check_server_installed() -> Check:
@@ -67,26 +76,47 @@ def check_server_installed() -> Check:
 
     binary = server_binary()
     if binary is None:
-        return Check("Resonate server installed", False, "no binary (RESONATE_SERVER_BIN, tools/bin/resonate, PATH)",
-                     "scripts/install-server.sh (about 2 minutes the first time); lessons 0-3 work without it")  # fmt: skip
-    out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
-    return Check("Resonate server installed", out.endswith(VERSION), f"{binary}: {out or 'no version'}",
-                 f"the lessons need the legacy server {VERSION}: scripts/install-server.sh")  # fmt: skip
+        return Check(
+            "Resonate server installed",
+            False,
+            "no binary (RESONATE_SERVER_BIN, tools/bin/resonate, PATH)",
+            "scripts/install-server.sh (about 2 minutes the first time); lessons 0-3 work without it",
+        )
+    out = subprocess.run(
+        [binary, "--version"], capture_output=True, text=True, timeout=10
+    ).stdout.strip()
+    return Check(
+        "Resonate server installed",
+        out.endswith(VERSION),
+        f"{binary}: {out or 'no version'}",
+        f"the lessons need the legacy server {VERSION}: scripts/install-server.sh",
+    )
 
 
 def check_server_answers() -> Check:
     from lab.server import LocalServer, ServerUnavailable, server_binary
 
     if server_binary() is None:
-        return Check("server starts and answers", False, "not installed", "scripts/install-server.sh")
+        return Check(
+            "server starts and answers", False, "not installed", "scripts/install-server.sh"
+        )
     with tempfile.TemporaryDirectory() as folder:
         began = time.monotonic()
         server = LocalServer(folder)
         try:
             server.start(timeout=10)
-            return Check("server starts and answers", True, f"in {round((time.monotonic() - began) * 1000)} ms on {server.address.url}")
+            return Check(
+                "server starts and answers",
+                True,
+                f"in {round((time.monotonic() - began) * 1000)} ms on {server.address.url}",
+            )
         except ServerUnavailable as e:
-            return Check("server starts and answers", False, str(e).splitlines()[0][:200], f"read {server.log}; scripts/install-server.sh")
+            return Check(
+                "server starts and answers",
+                False,
+                str(e).splitlines()[0][:200],
+                f"read {server.log}; scripts/install-server.sh",
+            )
         finally:
             server.kill()
 
@@ -96,8 +126,12 @@ def check_port(port: int) -> Check:
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
-            return Check(f"port {port} free for JupyterLab", False, "taken by another program",
-                         f"scripts/lessons --port {port + 2} (and open the URL it prints), or stop what uses {port}")  # fmt: skip
+            return Check(
+                f"port {port} free for JupyterLab",
+                False,
+                "taken by another program",
+                f"scripts/lessons --port {port + 2} (and open the URL it prints), or stop what uses {port}",
+            )
     return Check(f"port {port} free for JupyterLab", True, "free")
 
 
@@ -106,14 +140,30 @@ def check_kernel() -> Check:
 
     began = time.monotonic()
     try:
-        manager, client = start_new_kernel(kernel_name="python3", startup_timeout=30, stderr=subprocess.DEVNULL)
+        manager, client = start_new_kernel(
+            kernel_name="python3", startup_timeout=30, stderr=subprocess.DEVNULL
+        )
     except Exception as e:  # noqa: BLE001 - reported with its fix
-        return Check("a Python kernel starts", False, f"{type(e).__name__}: {e}"[:200], "python -m ipykernel install --sys-prefix")
+        return Check(
+            "a Python kernel starts",
+            False,
+            f"{type(e).__name__}: {e}"[:200],
+            "python -m ipykernel install --sys-prefix",
+        )
     try:
         reply = client.execute_interactive("import lab, channels, workflow", timeout=30)
         ok = reply["content"]["status"] == "ok"
-        found = f"in {round((time.monotonic() - began) * 1000)} ms, imports the lab" if ok else reply["content"].get("evalue", "")
-        return Check("a Python kernel starts", ok, found, "pip install -e . in the kernel's Python (scripts/lessons does it)")
+        found = (
+            f"in {round((time.monotonic() - began) * 1000)} ms, imports the lab"
+            if ok
+            else reply["content"].get("evalue", "")
+        )
+        return Check(
+            "a Python kernel starts",
+            ok,
+            found,
+            "pip install -e . in the kernel's Python (scripts/lessons does it)",
+        )
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
@@ -123,16 +173,27 @@ def check_fan_out() -> Check:
     from lab.runtime import Lab
 
     with tempfile.TemporaryDirectory() as folder:
-        run = Lab(workers=4, server=False, ledger=Path(folder) / "ledger.sqlite").run(live=False, timeout=30)
+        run = Lab(workers=4, server=False, ledger=Path(folder) / "ledger.sqlite").run(
+            live=False, timeout=30
+        )
         total = sum(run.channel_ms().values())
         ok = run.result["channels_notified"] == 4 and run.wall_ms < 0.6 * total
-        return Check("a real fan-out run", ok, f"4 channels in {run.wall_ms} ms (sum {total} ms)",
-                     "the machine is too busy or has too few CPUs for the demo: close other programs")  # fmt: skip
+        return Check(
+            "a real fan-out run",
+            ok,
+            f"4 channels in {run.wall_ms} ms (sum {total} ms)",
+            "the machine is too busy or has too few CPUs for the demo: close other programs",
+        )
 
 
 def checks(*, port: int | None = DEFAULT_PORT, kernel: bool = True) -> Iterator[Check]:
     """``port=None`` and ``kernel=False`` inside a kernel: JupyterLab is evidently up."""
-    steps: list[Callable[[], Check]] = [check_python, check_packages, check_server_installed, check_server_answers]
+    steps: list[Callable[[], Check]] = [
+        check_python,
+        check_packages,
+        check_server_installed,
+        check_server_answers,
+    ]
     if port is not None:
         steps.append(lambda: check_port(port))
     if kernel:
@@ -142,7 +203,12 @@ def checks(*, port: int | None = DEFAULT_PORT, kernel: bool = True) -> Iterator[
         try:
             yield step()
         except Exception as e:  # noqa: BLE001 - one broken check must not hide the others
-            yield Check(getattr(step, "__name__", "check"), False, f"{type(e).__name__}: {e}"[:200], "see the message")
+            yield Check(
+                getattr(step, "__name__", "check"),
+                False,
+                f"{type(e).__name__}: {e}"[:200],
+                "see the message",
+            )
 
 
 def preflight(*, port: int | None = None, kernel: bool = False) -> bool:
@@ -159,8 +225,12 @@ def preflight(*, port: int | None = None, kernel: bool = False) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="the port JupyterLab will use (default 8888)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="the port JupyterLab will use (default 8888)"
+    )
     args = parser.parse_args(argv)
     began = time.monotonic()
     ok = preflight(port=args.port, kernel=True)

@@ -48,7 +48,7 @@ def spawn(args: list[str], **popen: Any) -> subprocess.Popen:
             _spawner = threading.Thread(target=_serve, name="lab child spawner", daemon=True)
             _spawner.start()
     done: Future = Future()
-    _requests.put((lambda: subprocess.Popen(args, preexec_fn=_die_with_parent, **popen), done))  # noqa: PLW1509
+    _requests.put((lambda: subprocess.Popen(args, preexec_fn=_die_with_parent, **popen), done))
     return done.result(timeout=30)
 
 

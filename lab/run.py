@@ -117,7 +117,11 @@ class Run:
         """What a re-submission of the same order did, measured: never drawn as a run of its own."""
         self.wait()
         new = self.new_attempts()
-        ran = f"{len(new)} channel attempt(s) ran since" if new else "no channel ran, nothing was sent"
+        ran = (
+            f"{len(new)} channel attempt(s) ran since"
+            if new
+            else "no channel ran, nothing was sent"
+        )
         if self.stored:
             return (
                 f"re-run of {self.workflow_id}: the stored result was returned in {self.wall_ms} ms — {ran}. "
@@ -149,7 +153,7 @@ class Run:
         def wait() -> None:
             try:
                 value = handle.result()
-            except BaseException as e:  # the workflow's own failure, shown to the learner
+            except BaseException as e:  # noqa: BLE001 - the workflow's own failure, handed to whoever waits
                 self.ended = time.time()
                 self.future.set_exception(e)
             else:

@@ -33,7 +33,9 @@ from lab.run import Run
 from lab.server import LocalServer, ServerAddress, require_server
 from workflow import notify_all
 
-WORKFLOWS = {"fan-out": notify_all}  # what worker processes serve; the kernel also runs any generator it is given
+WORKFLOWS = {
+    "fan-out": notify_all
+}  # what worker processes serve; the kernel also runs any generator it is given
 DEFAULT_WORKERS = 4
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -170,7 +172,12 @@ class Lab:
     uses that one. A server is checked within 3 s before anything is sent.
     """
 
-    def __init__(self, workers: int = DEFAULT_WORKERS, server: str | bool | ServerAddress | None = None, ledger: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        workers: int = DEFAULT_WORKERS,
+        server: str | bool | ServerAddress | None = None,
+        ledger: str | Path | None = None,
+    ) -> None:
         self.workers = _check_workers(workers)
         self.address = choose_server(server)
         if self.address:
@@ -179,7 +186,11 @@ class Lab:
 
     @property
     def mode(self) -> str:
-        return f"server at {self.address.url}" if self.address else "embedded store (in this process, in memory)"
+        return (
+            f"server at {self.address.url}"
+            if self.address
+            else "embedded store (in this process, in memory)"
+        )
 
     def resonate(self, workers: int | None = None) -> Resonate:
         """The Resonate instance for this configuration, created and registered once."""
@@ -250,7 +261,9 @@ class Lab:
                 raise ValueError(msg)
             self.ledger.set_faults(event["order_id"], faults)
         run = Run(workflow_id, event, name, resonate, self.ledger, function=function)
-        if existing is not None:  # a re-run: drawn on the original run's clock, never as a run of its own
+        if (
+            existing is not None
+        ):  # a re-run: drawn on the original run's clock, never as a run of its own
             run.resubmitted = True
             run.origin = existing.created_on / 1000
             if existing.completed_on is not None:

@@ -12,10 +12,13 @@ the run folder, and three settings the lessons need:
   the 1 s default adds about a second to every hop of a fan-out.
 - ``--aio-sender-plugin-poll-ttr 2s``: how soon the server re-sends a task
   nobody acknowledged; the 15 s default makes recovery after an outage slow.
-- ``--aio-sender-plugin-poll-ttc 2s``: how long a task handed to a worker may
+- ``--aio-sender-plugin-poll-ttc 5s``: how long a task handed to a worker may
   wait to be claimed before it goes to another; with the 1 min default a
   worker killed between receiving a task and claiming it stalls that branch
-  for a minute (seen in the randomized kill test).
+  for a minute (seen in the randomized kill test). Not shorter: a worker
+  claims its messages one at a time, and a claim that comes after the server
+  re-sent the task fails and ends the worker process (the SDK exits on any
+  internal error) — 2 s did that to a worker with a burst of 50 orders queued.
 
 It is started with the kernel's life (``lab.processes``): it dies with it.
 """
@@ -38,6 +41,7 @@ from lab.processes import spawn
 
 PROJECT = Path(__file__).resolve().parent.parent
 VERSION = "0.7.25"
+CLAIM_TIMEOUT_S = 5  # --aio-sender-plugin-poll-ttc: see the module's docstring
 
 
 class ServerUnavailable(RuntimeError):
@@ -81,7 +85,9 @@ HOW_TO_GET_ONE = (
 def how_to_get_one() -> str:
     """What to do, plus where ``binder/start`` logged its attempt when it made one."""
     log = os.environ.get("RESONATE_SERVER_LOG")
-    return f"{HOW_TO_GET_ONE} The server started at launch logs to {log}." if log else HOW_TO_GET_ONE
+    return (
+        f"{HOW_TO_GET_ONE} The server started at launch logs to {log}." if log else HOW_TO_GET_ONE
+    )
 
 
 def require_server(address: ServerAddress, timeout: float = 2.5) -> None:
@@ -94,7 +100,10 @@ def require_server(address: ServerAddress, timeout: float = 2.5) -> None:
             urllib.request.urlopen(request, timeout=remaining).close()
         except urllib.error.HTTPError:
             pass  # any HTTP answer means the API is up
-        with socket.create_connection((urlsplit(address.host).hostname, address.poll_port), timeout=max(0.1, deadline - time.monotonic())):
+        with socket.create_connection(
+            (urlsplit(address.host).hostname, address.poll_port),
+            timeout=max(0.1, deadline - time.monotonic()),
+        ):
             pass
     except (OSError, urllib.error.URLError) as e:
         reason = getattr(e, "reason", e)
@@ -105,7 +114,11 @@ def require_server(address: ServerAddress, timeout: float = 2.5) -> None:
 def server_binary() -> str | None:
     """``$RESONATE_SERVER_BIN`` if set (and only it), else ``tools/bin/resonate``, else ``resonate`` on the PATH."""
     explicit = os.environ.get("RESONATE_SERVER_BIN")
-    candidates = [explicit] if explicit else [str(PROJECT / "tools" / "bin" / "resonate"), shutil.which("resonate")]
+    candidates = (
+        [explicit]
+        if explicit
+        else [str(PROJECT / "tools" / "bin" / "resonate"), shutil.which("resonate")]
+    )
     for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
@@ -127,7 +140,9 @@ def free_ports(n: int) -> list[int]:
 class LocalServer:
     """``resonate serve`` for this kernel, on 127.0.0.1, its promises in ``run_dir/resonate.db``."""
 
-    def __init__(self, run_dir: str | os.PathLike[str], *, binary: str | None = None, durable: bool = True) -> None:
+    def __init__(
+        self, run_dir: str | os.PathLike[str], *, binary: str | None = None, durable: bool = True
+    ) -> None:
         self.binary = binary or server_binary()
         if not self.binary:
             msg = f"the Resonate server {VERSION} is not installed. {how_to_get_one()}"
@@ -146,16 +161,25 @@ class LocalServer:
         grpc, metrics = self._extra
         mode = ["serve", "--aio-store-sqlite-path", str(self.db)] if self.durable else ["dev"]
         return [
-            self.binary, *mode,
-            "--api-http-addr", f"127.0.0.1:{self.address.store_port}",
-            "--aio-sender-plugin-poll-addr", f"127.0.0.1:{self.address.poll_port}",
-            "--api-grpc-addr", f"127.0.0.1:{grpc}",
-            "--metrics-addr", f"127.0.0.1:{metrics}",
-            "--system-signal-timeout", "10ms",
-            "--aio-sender-plugin-poll-ttr", "2s",
-            "--aio-sender-plugin-poll-ttc", "2s",
-            "--log-level", "warn",
-        ]  # fmt: skip
+            self.binary,
+            *mode,
+            "--api-http-addr",
+            f"127.0.0.1:{self.address.store_port}",
+            "--aio-sender-plugin-poll-addr",
+            f"127.0.0.1:{self.address.poll_port}",
+            "--api-grpc-addr",
+            f"127.0.0.1:{grpc}",
+            "--metrics-addr",
+            f"127.0.0.1:{metrics}",
+            "--system-signal-timeout",
+            "10ms",
+            "--aio-sender-plugin-poll-ttr",
+            "2s",
+            "--aio-sender-plugin-poll-ttc",
+            f"{CLAIM_TIMEOUT_S}s",
+            "--log-level",
+            "warn",
+        ]
 
     @property
     def running(self) -> bool:
@@ -166,7 +190,9 @@ class LocalServer:
         if self.running:
             return self
         with self.log.open("a") as log:
-            self.process = spawn(self.args(), stdout=log, stderr=subprocess.STDOUT, cwd=self.run_dir)
+            self.process = spawn(
+                self.args(), stdout=log, stderr=subprocess.STDOUT, cwd=self.run_dir
+            )
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -185,4 +211,3 @@ class LocalServer:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
-

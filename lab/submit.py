@@ -20,7 +20,9 @@ from lab.processes import watch_parent
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--server", required=True)
     parser.add_argument("--poll-port", required=True, type=int)
     parser.add_argument("--event", required=True, help="the order.confirmed event as JSON")
@@ -29,9 +31,14 @@ def main(argv: list[str] | None = None) -> None:
     event = json.loads(args.event)
     host, port = args.server.rsplit(":", 1)
     resonate = Resonate.remote(
-        host=host, store_port=port, message_source_port=str(args.poll_port),
-        group="lessons-client", pid=f"submitter-{os.getpid()}", workers=1, log_level="ERROR",
-    )  # fmt: skip
+        host=host,
+        store_port=port,
+        message_source_port=str(args.poll_port),
+        group="lessons-client",
+        pid=f"submitter-{os.getpid()}",
+        workers=1,
+        log_level="ERROR",
+    )
     resonate.start()
     print("ready", flush=True)
     sys.stdin.readline()

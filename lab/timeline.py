@@ -99,15 +99,24 @@ def render_svg(
         f"<svg xmlns='http://www.w3.org/2000/svg' class='lab-timeline' viewBox='0 0 {WIDTH} {height}' "
         f"width='100%' style='max-width:{WIDTH}px;height:auto;display:block' preserveAspectRatio='xMinYMin meet' "
         f"data-span-ms='{span}' data-plot-width='{plot_w}' font-family='sans-serif' font-size='11'>",
-        f"<defs><pattern id='hatch-{cid}' width='6' height='6' patternUnits='userSpaceOnUse' patternTransform='rotate(45)'>"
-        f"<rect width='6' height='6' fill='{FAILED}' opacity='0.35'/><line x1='0' y1='0' x2='0' y2='6' stroke='{FAILED}' stroke-width='3'/>"
+        f"<defs><pattern id='hatch-{cid}' width='6' height='6' patternUnits='userSpaceOnUse' "
+        "patternTransform='rotate(45)'>"
+        f"<rect width='6' height='6' fill='{FAILED}' opacity='0.35'/><line x1='0' y1='0' "
+        f"x2='0' y2='6' stroke='{FAILED}' stroke-width='3'/>"
         "</pattern></defs>",
         f"<text x='4' y='14' font-weight='bold'>{escape(title)}</text>",
     ]
     for ms in range(0, int(span) + 1, step):
-        out.append(f"<line x1='{x(ms):.1f}' y1='{TOP - 4}' x2='{x(ms):.1f}' y2='{bottom}' stroke='#ddd'/>")
-        out.append(f"<text x='{x(ms):.1f}' y='{bottom + 14}' text-anchor='middle' fill='#555'>{ms}</text>")
-    out.append(f"<text x='{LEFT + plot_w}' y='{bottom + 28}' text-anchor='end' fill='#555'>ms since the order was submitted</text>")
+        out.append(
+            f"<line x1='{x(ms):.1f}' y1='{TOP - 4}' x2='{x(ms):.1f}' y2='{bottom}' stroke='#ddd'/>"
+        )
+        out.append(
+            f"<text x='{x(ms):.1f}' y='{bottom + 14}' text-anchor='middle' fill='#555'>{ms}</text>"
+        )
+    out.append(
+        f"<text x='{LEFT + plot_w}' y='{bottom + 28}' text-anchor='end' fill='#555'>ms since "
+        "the order was submitted</text>"
+    )
     for i, lane in enumerate(lanes):
         out.append(f"<text x='{LEFT - 8}' y='{mid(i)}' text-anchor='end'>{escape(lane)}</text>")
 
@@ -127,21 +136,31 @@ def render_svg(
         name = "" if a.channel in lane_of(a) else f"{a.channel} "
         label = f"{mark}{name}#{a.attempt} {round(end_ms - start_ms)} ms"
         out.append(
-            f"<rect class='bar' data-channel='{a.channel}' data-attempt='{a.attempt}' data-outcome='{a.outcome}' data-pid='{a.pid}' "
-            f"data-ms='{max(0.0, end_ms - start_ms):.0f}' x='{x0:.1f}' y='{y}' width='{x1 - x0:.1f}' height='{LANE - 10}' "
+            f"<rect class='bar' data-channel='{a.channel}' data-attempt='{a.attempt}' "
+            f"data-outcome='{a.outcome}' data-pid='{a.pid}' "
+            f"data-ms='{max(0.0, end_ms - start_ms):.0f}' x='{x0:.1f}' y='{y}' "
+            f"width='{x1 - x0:.1f}' height='{LANE - 10}' "
             f"fill='{fill}' stroke='{stroke}'{extra}>"
-            f"<title>{escape(a.channel)} attempt {a.attempt} (pid {a.pid}): {a.outcome} {escape(a.error or '')}</title></rect>"
+            f"<title>{escape(a.channel)} attempt {a.attempt} (pid {a.pid}): {a.outcome} "
+            f"{escape(a.error or '')}</title></rect>"
         )
         inside = x1 - x0 > 7 * len(label)
-        tx, anchor, tcol = ((x0 + x1) / 2, "middle", "white") if inside and a.outcome == "sent" else (x1 + 4, "start", "#222")
-        out.append(f"<text x='{tx:.1f}' y='{mid(i)}' text-anchor='{anchor}' fill='{tcol}'>{escape(label)}</text>")
+        tx, anchor, tcol = (
+            ((x0 + x1) / 2, "middle", "white")
+            if inside and a.outcome == "sent"
+            else (x1 + 4, "start", "#222")
+        )
+        out.append(
+            f"<text x='{tx:.1f}' y='{mid(i)}' text-anchor='{anchor}' fill='{tcol}'>{escape(label)}</text>"
+        )
         key = (lane_of(a), a.channel)
         before = last.get(key)
         if before is not None and before.ended is not None:
             gap_ms = (a.started - before.ended) * 1000
             if gap_ms > 50:
                 out.append(
-                    f"<text class='retry-gap' data-channel='{a.channel}' x='{x0 - 4:.1f}' y='{mid(i)}' text-anchor='end' "
+                    f"<text class='retry-gap' data-channel='{a.channel}' x='{x0 - 4:.1f}' "
+                    f"y='{mid(i)}' text-anchor='end' "
                     f"fill='#555' font-style='italic'>retry after {round(gap_ms)} ms</text>"
                 )
         last[key] = a
@@ -156,8 +175,10 @@ def render_svg(
             xa, xn = x((a.ended - t0) * 1000), x((now - t0) * 1000)
             out.append(
                 f"<g class='retry-wait' data-channel='{channel}' data-attempt='{a.attempt + 1}'>"
-                f"<line x1='{xa:.1f}' y1='{mid(i) - 4}' x2='{max(xn, xa + 2):.1f}' y2='{mid(i) - 4}' stroke='{FAILED}' stroke-dasharray='2 3'/>"
-                f"<text x='{max(xn, xa + 2):.1f}' y='{mid(i) + 8}' text-anchor='end' fill='{FAILED}' font-style='italic'>"
+                f"<line x1='{xa:.1f}' y1='{mid(i) - 4}' x2='{max(xn, xa + 2):.1f}' "
+                f"y2='{mid(i) - 4}' stroke='{FAILED}' stroke-dasharray='2 3'/>"
+                f"<text x='{max(xn, xa + 2):.1f}' y='{mid(i) + 8}' text-anchor='end' "
+                f"fill='{FAILED}' font-style='italic'>"
                 f"↻ retry #{a.attempt + 1} due in {left:.1f} s</text></g>"
             )
     for m in marks:
@@ -165,17 +186,21 @@ def render_svg(
         if m.until is not None:
             ux = x((min(m.until, now) - t0) * 1000)
             out.append(
-                f"<rect class='outage' x='{mx:.1f}' y='{TOP - 4}' width='{max(ux - mx, 1):.1f}' height='{bottom - TOP + 4}' "
+                f"<rect class='outage' x='{mx:.1f}' y='{TOP - 4}' "
+                f"width='{max(ux - mx, 1):.1f}' height='{bottom - TOP + 4}' "
                 f"fill='{m.colour}' fill-opacity='0.12' data-ms='{round((min(m.until, now) - m.t) * 1000)}'/>"
             )
         out.append(
-            f"<g class='mark'><line x1='{mx:.1f}' y1='{TOP - 4}' x2='{mx:.1f}' y2='{bottom}' stroke='{m.colour}' stroke-width='2'/>"
+            f"<g class='mark'><line x1='{mx:.1f}' y1='{TOP - 4}' x2='{mx:.1f}' y2='{bottom}' "
+            f"stroke='{m.colour}' stroke-width='2'/>"
             f"<text x='{mx + 3:.1f}' y='{TOP - 6}' fill='{m.colour}' font-weight='bold'>{escape(m.label)}</text></g>"
         )
     if total_ms is not None:
         out.append(
-            f"<line class='done' x1='{x(total_ms):.1f}' y1='{TOP - 6}' x2='{x(total_ms):.1f}' y2='{bottom}' stroke='#000' stroke-dasharray='4 3'/>"
-            f"<text class='total' x='{x(total_ms) - 4:.1f}' y='{TOP - 8}' text-anchor='end'>{escape(total_label)}: {total_ms} ms</text>"
+            f"<line class='done' x1='{x(total_ms):.1f}' y1='{TOP - 6}' x2='{x(total_ms):.1f}' "
+            f"y2='{bottom}' stroke='#000' stroke-dasharray='4 3'/>"
+            f"<text class='total' x='{x(total_ms) - 4:.1f}' y='{TOP - 8}' "
+            f"text-anchor='end'>{escape(total_label)}: {total_ms} ms</text>"
         )
     out.append("</svg>")
     return "".join(out)
@@ -216,7 +241,9 @@ class LiveTimeline:
         self.drawn = threading.Event()  # set once the finished run has been drawn
         self.widget = widgets.HTML(self.render(), layout={"width": "100%"})
         self._static: Any = None  # a display handle, when the chart is shown without widgets
-        threading.Thread(target=self._follow, name=f"timeline {run.workflow_id}", daemon=True).start()
+        threading.Thread(
+            target=self._follow, name=f"timeline {run.workflow_id}", daemon=True
+        ).start()
 
     def show(self) -> None:
         """Display the chart: a live widget, or with ``LAB_STATIC=1`` (the static site) plain HTML
@@ -231,9 +258,17 @@ class LiveTimeline:
     def render(self) -> str:
         run = self.run
         attempts = run.attempts()
-        if self.lanes == "worker":  # a lane per process and channel, so bars on one process never overlap
+        if (
+            self.lanes == "worker"
+        ):  # a lane per process and channel, so bars on one process never overlap
             lane_of: Callable[[Attempt], str] = lambda a: f"pid {a.pid} · {a.channel}"  # noqa: E731
-            pairs = sorted({(a.pid, CHANNELS.index(a.channel), a.channel) for a in attempts if a.channel in CHANNELS})
+            pairs = sorted(
+                {
+                    (a.pid, CHANNELS.index(a.channel), a.channel)
+                    for a in attempts
+                    if a.channel in CHANNELS
+                }
+            )
             lanes: Sequence[str] = [f"pid {pid} · {channel}" for pid, _, channel in pairs]
         else:
             lane_of, lanes = (lambda a: a.channel), CHANNELS
@@ -241,14 +276,25 @@ class LiveTimeline:
         now = time.time() if total is None else run.origin + total / 1000
         now = max([now, *(a.ended or a.started for a in attempts)])
         svg = render_svg(
-            attempts, run.origin, now, lane_of=lane_of, lanes=lanes, total_ms=total, total_label=label,
-            title=self.title, axis_ms=self.axis_ms, running=not run.done, chart_id=self.chart_id,
+            attempts,
+            run.origin,
+            now,
+            lane_of=lane_of,
+            lanes=lanes,
+            total_ms=total,
+            total_label=label,
+            title=self.title,
+            axis_ms=self.axis_ms,
+            running=not run.done,
+            chart_id=self.chart_id,
             marks=[m for m in self.marks() if m.t >= run.origin],
-        )  # fmt: skip
+        )
         return svg + legend()
 
     def _follow(self, give_up_s: float = 300) -> None:
-        deadline = time.monotonic() + give_up_s  # an order that never finishes (lesson 5's in-memory server)
+        deadline = (
+            time.monotonic() + give_up_s
+        )  # an order that never finishes (lesson 5's in-memory server)
         while not self.run.done and time.monotonic() < deadline:
             time.sleep(0.1)
             self.widget.value = self.render()

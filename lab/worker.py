@@ -48,14 +48,28 @@ def load_function(path: str, name: str) -> Callable[..., Any]:
 def main(argv: list[str] | None = None) -> None:
     from lab.runtime import register_all
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--server", required=True, help="http://HOST:PORT of the server's API")
     parser.add_argument("--poll-port", required=True, type=int, help="the server's long-poll port")
     parser.add_argument("--ledger", required=True, help="the shared send ledger (SQLite file)")
-    parser.add_argument("--ttl", type=int, default=TEACHING_TTL, help="seconds before a silent worker's task is handed on")
-    parser.add_argument("--workers", type=int, default=4, help="functions run at once in this process")
-    parser.add_argument("--channel", action="append", default=[], metavar="NAME=FILE",
-                        help="run send_NAME from FILE in place of the production channel (lesson 4's exercise)")  # fmt: skip
+    parser.add_argument(
+        "--ttl",
+        type=int,
+        default=TEACHING_TTL,
+        help="seconds before a silent worker's task is handed on",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=4, help="functions run at once in this process"
+    )
+    parser.add_argument(
+        "--channel",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="run send_NAME from FILE in place of the production channel (lesson 4's exercise)",
+    )
     args = parser.parse_args(argv)
 
     watch_parent()

@@ -1,9 +1,13 @@
-# Sourced by scripts/lessons and scripts/test: make .venv (Python >= 3.12) and install the project.
-# Idempotent: reinstalls only when pyproject.toml changed.
+# Sourced by the scripts: make .venv (Python >= 3.12) and install the locked versions into it.
+#   source scripts/venv.sh ""     # the lessons: requirements.lock
+#   source scripts/venv.sh test   # and the test tools: requirements-test.lock
+# LAB_VENV=/path and PYTHON=/path/to/python pick another venv and interpreter (CI's 3.13 run).
+# Idempotent: reinstalls only when the lock changed. Installs with hashes checked, nothing unpinned.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.venv"
+VENV="${LAB_VENV:-$ROOT/.venv}"
 EXTRAS="${1:-}"
+LOCK="$ROOT/requirements${EXTRAS:+-$EXTRAS}.lock"
 
 find_python() {
   local c
@@ -29,10 +33,15 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; sys.exit(
   "$PY" -m venv "$VENV"
 fi
 
-STAMP="$VENV/.installed-$(cat "$ROOT/pyproject.toml" | sha1sum | cut -c1-12)${EXTRAS:+-$EXTRAS}"
+stamp_of() { echo "$VENV/.installed-$(cat "$1" "$ROOT/pyproject.toml" | sha1sum | cut -c1-12)"; }
+STAMP="$(stamp_of "$LOCK")"
+# The test lock pins the lessons' packages to the same versions, plus the test tools: a venv
+# installed from it serves the lessons as it is.
+[ -z "$EXTRAS" ] && [ -f "$(stamp_of "$ROOT/requirements-test.lock")" ] && STAMP="$(stamp_of "$ROOT/requirements-test.lock")"
 if [ ! -f "$STAMP" ]; then
-  echo "Installing the project into .venv${EXTRAS:+ (with [$EXTRAS])}..." >&2
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e "$ROOT${EXTRAS:+[$EXTRAS]}"
+  echo "Installing the locked versions ($(basename "$LOCK")) into $(basename "$VENV")..." >&2
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$LOCK"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT"
+  rm -f "$VENV"/.installed-*
   touch "$STAMP"
 fi

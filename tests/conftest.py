@@ -30,8 +30,11 @@ def free_port() -> int:
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-c", "user.name=lessons", "-c", "user.email=lessons@localhost", *args],
-        cwd=repo, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def clone_of_working_tree(dest: Path) -> Path:

@@ -10,7 +10,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent  # no pytest here: binder's test runs this in the Binder venv
+ROOT = (
+    Path(__file__).resolve().parent.parent
+)  # no pytest here: binder's test runs this in the Binder venv
 NOTEBOOKS = ROOT / "notebooks"
 
 
@@ -19,7 +21,9 @@ PREDICTION = re.compile(r"^(my_\w+) = None\b.*$", re.MULTILINE)
 
 def predictions_in(nb: nbformat.NotebookNode) -> list[str]:
     """The names of the guesses a lesson leaves for the learner (``my_... = None``)."""
-    return [m.group(1) for c in nb.cells if c.cell_type == "code" for m in PREDICTION.finditer(c.source)]
+    return [
+        m.group(1) for c in nb.cells if c.cell_type == "code" for m in PREDICTION.finditer(c.source)
+    ]
 
 
 def answer(nb: nbformat.NotebookNode, answers: dict[str, str]) -> None:
@@ -28,19 +32,28 @@ def answer(nb: nbformat.NotebookNode, answers: dict[str, str]) -> None:
     assert not missing, f"the test gives no answer for {missing}"
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.source = PREDICTION.sub(lambda m: f"{m.group(1)} = {answers[m.group(1)]}", cell.source)
+            cell.source = PREDICTION.sub(
+                lambda m: f"{m.group(1)} = {answers[m.group(1)]}", cell.source
+            )
 
 
 def solve(nb: nbformat.NotebookNode, code: dict[str, str]) -> None:
     """Replace the practice cell that defines each function named in ``code`` with the given source."""
     for name, source in code.items():
-        cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(f"def {name}(")]
+        cells = [
+            c for c in nb.cells if c.cell_type == "code" and c.source.startswith(f"def {name}(")
+        ]
         assert len(cells) == 1, f"no practice cell defines {name}"
         cells[0].source = source
 
 
 def execute(
-    name: str, probe: str, run_dir: Path, passes: int = 2, answers: dict[str, str] | None = None, code: dict[str, str] | None = None
+    name: str,
+    probe: str,
+    run_dir: Path,
+    passes: int = 2,
+    answers: dict[str, str] | None = None,
+    code: dict[str, str] | None = None,
 ) -> dict:
     """Run every cell of ``name`` ``passes`` times in one fresh kernel, then ``probe``.
 
@@ -55,14 +68,18 @@ def execute(
         answer(nb, answers)
     if code:
         solve(nb, code)
-    client = NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client = NotebookClient(
+        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
     with client.setup_kernel(env={**os.environ, "LAB_RUN_DIR": str(run_dir)}):
         for n in range(passes):
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type == "code":
                     client.execute_cell(cell, index)
                     errors = [o for o in cell.outputs if o.output_type == "error"]
-                    assert not errors, f"{name} pass {n + 1}, cell {index}: {errors[0].ename}: {errors[0].evalue}"
+                    assert not errors, (
+                        f"{name} pass {n + 1}, cell {index}: {errors[0].ename}: {errors[0].evalue}"
+                    )
         probe_cell = nbformat.v4.new_code_cell(probe)
         nb.cells.append(probe_cell)
         client.execute_cell(probe_cell, len(nb.cells) - 1)

@@ -35,7 +35,8 @@ def rss_mb(pid):
 server_pid = int((Path.home() / ".resonate" / "server.pid").read_text())
 workers = [w.pid for w in cluster.running()]
 print(json.dumps({
-    "external": cluster.local is None, "port": cluster.address.store_port, "env_port": int(os.environ["RESONATE_PORT_STORE"]),
+    "external": cluster.local is None, "port": cluster.address.store_port,
+    "env_port": int(os.environ["RESONATE_PORT_STORE"]),
     "result": run.result["channels_notified"], "sends": run.sends(), "first_kill": cluster.kills_of(run)[0].target,
     "recovery_ms": cluster.recovery_ms(run), "cpus": sorted(os.sched_getaffinity(0)),
     "server_pid": server_pid, "pids": workers + [server_pid],
@@ -62,39 +63,76 @@ def binder_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def binder_env(home: Path, bin_dir: Path, **extra: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("RESONATE_", "LAB_", "GO", "VIRTUAL_ENV", "PYTHON"))}
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("RESONATE_", "LAB_", "GO", "VIRTUAL_ENV", "PYTHON"))
+    }
     return {**keep, "HOME": str(home), "PATH": f"{bin_dir}:{os.environ['PATH']}", **extra}
 
 
 def size_mb(folder: Path) -> float:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink()) / 2**20
+    return (
+        sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+        / 2**20
+    )
 
 
 def post_build(home: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([str(home / "binder" / "postBuild")], cwd=home, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [str(home / "binder" / "postBuild")],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
-def test_without_a_server_the_build_and_the_launch_go_on_and_lesson_4_says_why(tmp_path: Path, binder_python: Path) -> None:
+def test_without_a_server_the_build_and_the_launch_go_on_and_lesson_4_says_why(
+    tmp_path: Path, binder_python: Path
+) -> None:
     home = clone_of_working_tree(tmp_path / "home")
-    env = binder_env(home, binder_python)  # no source archives: as on Binder where go install and the release fail
+    env = binder_env(
+        home, binder_python
+    )  # no source archives: as on Binder where go install and the release fail
     built = post_build(home, env)
     assert built.returncode == 0, built.stderr[-3000:]
-    assert "could not be installed" in built.stderr and not (home / "tools" / "bin" / "resonate").exists()
+    assert (
+        "could not be installed" in built.stderr
+        and not (home / "tools" / "bin" / "resonate").exists()
+    )
 
     started = time.monotonic()
     launched = subprocess.run(
-        [str(home / "binder" / "start"), "python", "-c", "from lab.cluster import Cluster; Cluster()"],
-        cwd=home, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            str(home / "binder" / "start"),
+            "python",
+            "-c",
+            "from lab.cluster import Cluster; Cluster()",
+        ],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert time.monotonic() - started < 20  # the launch is never held up
     assert launched.returncode != 0  # the command ran, and lesson 4's setup said why it cannot
     assert "ServerUnavailable" in launched.stderr and "not installed" in launched.stderr
-    assert str(home / ".resonate" / "server.log") in launched.stderr  # and where start logged its attempt
+    assert (
+        str(home / ".resonate" / "server.log") in launched.stderr
+    )  # and where start logged its attempt
     assert "no Resonate server" in (home / ".resonate" / "server.log").read_text()
 
 
-@pytest.mark.skipif(not VENDOR.is_dir(), reason="the server's source archives are in ../shared/vendor only on the workshop machines")
-def test_post_build_installs_the_server_and_start_serves_lesson_4_on_one_core(tmp_path: Path, binder_python: Path) -> None:
+@pytest.mark.skipif(
+    not VENDOR.is_dir(),
+    reason="the server's source archives are in ../shared/vendor only on the workshop machines",
+)
+def test_post_build_installs_the_server_and_start_serves_lesson_4_on_one_core(
+    tmp_path: Path, binder_python: Path
+) -> None:
     home = clone_of_working_tree(tmp_path / "home")
     env = binder_env(home, binder_python, RESONATE_SERVER_SRC=str(VENDOR))
     began = time.monotonic()
@@ -102,23 +140,38 @@ def test_post_build_installs_the_server_and_start_serves_lesson_4_on_one_core(tm
     build_s = time.monotonic() - began
     assert built.returncode == 0, built.stderr[-3000:]
     assert os.access(home / "tools" / "bin" / "resonate", os.X_OK)
-    for cache in (home / "go", home / ".cache" / "go-build"):  # Go's defaults under $HOME (a README stays)
+    for cache in (
+        home / "go",
+        home / ".cache" / "go-build",
+    ):  # Go's defaults under $HOME (a README stays)
         assert size_mb(cache) < 1, f"postBuild left {size_mb(cache):.0f} MB in {cache}"
 
     runner = tmp_path / "run_lesson_4.py"
     runner.write_text(RUNNER.format(root=str(home), probe=PROBE, runs=str(tmp_path / "runs")))
     launched = subprocess.run(
         ["taskset", "-c", "0", str(home / "binder" / "start"), "python", str(runner)],
-        cwd=home, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert launched.returncode == 0, launched.stderr[-3000:]
-    found = json.loads(next(line for line in launched.stdout.splitlines() if line.startswith("FOUND "))[6:])
-    print(f"postBuild {build_s:.0f} s; {launched.stderr.strip().splitlines()[0]}; memory {found['rss_mb']}")
+    found = json.loads(
+        next(line for line in launched.stdout.splitlines() if line.startswith("FOUND "))[6:]
+    )
+    print(
+        f"postBuild {build_s:.0f} s; {launched.stderr.strip().splitlines()[0]}; memory {found['rss_mb']}"
+    )
 
-    assert found["external"] and found["port"] == found["env_port"]  # the lesson used the server start launched
+    assert (
+        found["external"] and found["port"] == found["env_port"]
+    )  # the lesson used the server start launched
     assert found["cpus"] == [0]
     assert found["result"] == 4 and found["sends"] == {"email": 1, "sms": 1, "slack": 1, "push": 1}
-    assert found["first_kill"] == "workflow"  # the workflow's worker is found through start's SQLite file
+    assert (
+        found["first_kill"] == "workflow"
+    )  # the workflow's worker is found through start's SQLite file
     assert sum(found["rss_mb"].values()) < 600
     deadline = time.monotonic() + 5  # JupyterLab's stand-in has exited: the server went with it
     while any(alive(p) for p in found["pids"]) and time.monotonic() < deadline:

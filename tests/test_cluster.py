@@ -22,6 +22,7 @@ import pytest
 from lab import CHANNELS, ServerUnavailable
 from lab.cluster import Cluster
 from lab.processes import alive
+from lab.server import CLAIM_TIMEOUT_S
 from tests.conftest import free_port
 
 ONE_EACH = dict.fromkeys(CHANNELS, 1)
@@ -56,11 +57,14 @@ def test_randomized_worker_kills_never_resend_completed_channels(cluster: Cluste
         by_channel = {c: [a for a in run.attempts() if a.channel == c] for c in CHANNELS}
         for channel, attempts in by_channel.items():
             killed = [a for a in attempts if a.outcome == "killed"]
-            assert len(attempts) == 1 + len(killed), f"{where}: {channel} ran {len(attempts)} times"  # re-run only if killed
+            assert len(attempts) == 1 + len(killed), (
+                f"{where}: {channel} ran {len(attempts)} times"
+            )  # re-run only if killed
         assert [r["channel"] for r in result["results"]] == list(CHANNELS), where
         if cluster.kills_of(run):
             kills += 1
-            assert cluster.recovery_ms(run) < (cluster.ttl + 2) * 1000, where
+            # ttl; or the claim timeout, when the killed worker had been handed a task it had not claimed yet
+            assert cluster.recovery_ms(run) < (max(cluster.ttl, CLAIM_TIMEOUT_S) + 2) * 1000, where
     assert kills >= 8, f"only {kills} of 20 trials killed a worker mid-run"
 
 
@@ -73,7 +77,7 @@ def test_same_order_from_two_processes_runs_once(cluster: Cluster) -> None:
 
 def test_no_server_fails_within_three_seconds() -> None:
     started = time.monotonic()
-    with pytest.raises(ServerUnavailable, match="scripts/install-server.sh"):
+    with pytest.raises(ServerUnavailable, match=r"scripts/install-server\.sh"):
         Cluster(server=f"http://127.0.0.1:{free_port()}")
     assert time.monotonic() - started < 3
 
@@ -86,8 +90,13 @@ def test_a_killed_kernel_leaves_no_server_or_worker(tmp_path: Path) -> None:
         print(json.dumps([w.pid for w in c.pool] + [c.local.process.pid]), flush=True)
         import threading; threading.Event().wait()
     """)
-    kernel = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "LAB_RUN_DIR": str(tmp_path)}, cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    kernel = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "LAB_RUN_DIR": str(tmp_path)},
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     pids = json.loads(kernel.stdout.readline())
     assert len(pids) == 3 and all(alive(p) for p in pids)
     kernel.send_signal(signal.SIGKILL)

@@ -26,16 +26,28 @@ def _serve_lessons(tmp_path: Path, prefix: list[str]) -> str:
     home = tmp_path / "home"
     home.mkdir(mode=0o777)
     home.chmod(0o777)
-    env = {**os.environ, "HOME": str(home), "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTER_CONFIG_DIR": str(home / "config")}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+    }
     log = tmp_path / "lessons.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([*prefix, str(ROOT / "scripts" / "lessons"), "--no-browser", "--port", str(port)],
-                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            [*prefix, str(ROOT / "scripts" / "lessons"), "--no-browser", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                pytest.fail(f"scripts/lessons exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+                pytest.fail(
+                    f"scripts/lessons exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
+                )
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/lab", timeout=2).close()
             except urllib.error.HTTPError:
@@ -45,7 +57,9 @@ def _serve_lessons(tmp_path: Path, prefix: list[str]) -> str:
                 continue
             break
         else:
-            pytest.fail(f"scripts/lessons did not answer on port {port} within 90 s:\n{log.read_text()[-3000:]}")
+            pytest.fail(
+                f"scripts/lessons did not answer on port {port} within 90 s:\n{log.read_text()[-3000:]}"
+            )
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, 15)
@@ -54,7 +68,9 @@ def _serve_lessons(tmp_path: Path, prefix: list[str]) -> str:
 
 
 def test_lessons_help_prints_usage() -> None:
-    done = subprocess.run([ROOT / "scripts" / "lessons", "--help"], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [ROOT / "scripts" / "lessons", "--help"], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0, done.stderr
     assert "scripts/lessons --no-browser --port 8899" in done.stdout
     assert "pip" not in done.stdout + done.stderr
@@ -79,8 +95,19 @@ def test_lessons_command_as_an_ordinary_user_answers_on_its_port(tmp_path: Path)
 
 def test_test_command_passes_its_arguments_to_pytest() -> None:
     done = subprocess.run(
-        [ROOT / "scripts" / "test", "-q", "-p", "no:cacheprovider", "tests/test_production.py", "-k", "order_event_round_trip"],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "PYTEST_ADDOPTS": ""},
-    )  # fmt: skip
+        [
+            ROOT / "scripts" / "test",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_production.py",
+            "-k",
+            "order_event_round_trip",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTEST_ADDOPTS": ""},
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout

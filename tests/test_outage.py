@@ -30,7 +30,9 @@ def crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerCra
     crash.shutdown()
 
 
-def test_randomized_server_kills_lose_nothing_and_resend_nothing(crash: ServerCrash, capsys: pytest.CaptureFixture) -> None:
+def test_randomized_server_kills_lose_nothing_and_resend_nothing(
+    crash: ServerCrash, capsys: pytest.CaptureFixture
+) -> None:
     rng = random.Random(20261125)
     figures = []
     for trial in range(10):
@@ -44,11 +46,18 @@ def test_randomized_server_kills_lose_nothing_and_resend_nothing(crash: ServerCr
         assert crash.resent(run) == set(), where
         assert run.sends() == dict.fromkeys(CHANNELS, 1), where  # the ledger agrees with the result
         rows = {p["id"]: p for p in promises(crash.address, run.workflow_id)}
-        assert all(rows[f"{run.workflow_id}.{r['channel']}"]["value"]["message_id"] == r["message_id"] for r in result["results"]), where
+        assert all(
+            rows[f"{run.workflow_id}.{r['channel']}"]["value"]["message_id"] == r["message_id"]
+            for r in result["results"]
+        ), where
         figures.append(crash.restart_to_done_ms(run))
     print(f"restart → done (ms): {sorted(figures)}")
-    assert max(figures) < 15_000  # the lesson's goal is ≤ 6 s; the figure is reported, this only bounds a hang
-    assert "Cannot connect" not in capsys.readouterr().out + capsys.readouterr().err  # routed, not printed
+    assert (
+        max(figures) < 15_000
+    )  # the lesson's goal is ≤ 6 s; the figure is reported, this only bounds a hang
+    assert (
+        "Cannot connect" not in capsys.readouterr().out + capsys.readouterr().err
+    )  # routed, not printed
     assert any("Cannot connect" in line for _, line in SDK_LOG.lines)
     pids = [w.pid for w in crash.pool] + [crash.local.process.pid]
     crash.shutdown()
@@ -58,13 +67,17 @@ def test_randomized_server_kills_lose_nothing_and_resend_nothing(crash: ServerCr
     assert not [p for p in pids if alive(p)]
 
 
-def test_an_in_memory_server_forgets_the_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_in_memory_server_forgets_the_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LAB_RUN_DIR", str(tmp_path))
     memory = ServerCrash(processes=2, durable=False)
     try:
         run = memory.start(kill_server_at_ms=200, restart_after_s=1)
         assert "not finished after 6 s" in memory.outcome(run, timeout=6)
-        assert promises(memory.address, run.workflow_id) == []  # the restarted server knows nothing of it
+        assert (
+            promises(memory.address, run.workflow_id) == []
+        )  # the restarted server knows nothing of it
     finally:
         memory.shutdown()
 

@@ -12,8 +12,14 @@ from tests.conftest import ROOT, free_port
 
 def preflight(*args: str, **env: str) -> tuple[subprocess.CompletedProcess, float]:
     began = time.monotonic()
-    done = subprocess.run([str(ROOT / "scripts" / "preflight"), *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **env}, stdin=subprocess.DEVNULL)  # fmt: skip
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "preflight"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+        stdin=subprocess.DEVNULL,
+    )
     return done, time.monotonic() - began
 
 
@@ -29,7 +35,10 @@ def test_preflight_passes_here_within_a_minute() -> None:
 def test_a_missing_server_binary_is_named_with_its_fix() -> None:
     done, _ = preflight("--port", str(free_port()), RESONATE_SERVER_BIN="/nonexistent/resonate")
     assert done.returncode == 1
-    assert "✗ Resonate server installed" in done.stdout and "fix: scripts/install-server.sh" in done.stdout
+    assert (
+        "✗ Resonate server installed" in done.stdout
+        and "fix: scripts/install-server.sh" in done.stdout
+    )
     assert "✓ a real fan-out run" in done.stdout  # one ✗ does not hide the other checks
     assert "NOT ready" in done.stdout
 
@@ -41,4 +50,7 @@ def test_a_taken_port_is_named_with_its_fix() -> None:
         port = taken.getsockname()[1]
         done, _ = preflight("--port", str(port))
     assert done.returncode == 1
-    assert f"✗ port {port} free for JupyterLab" in done.stdout and f"scripts/lessons --port {port + 2}" in done.stdout
+    assert (
+        f"✗ port {port} free for JupyterLab" in done.stdout
+        and f"scripts/lessons --port {port + 2}" in done.stdout
+    )

@@ -42,12 +42,27 @@ def test_channel_signatures() -> None:
 @pytest.mark.parametrize(
     ("fn", "latency", "before", "after"),
     [
-        (send_email, 400, "  [email]   Sending order confirmation to user user_alice...", "  [email]   Sent — msg_email_"),
-        (send_sms, 250, "  [sms]     Sending SMS to user user_alice...", "  [sms]     Sent — msg_sms_"),
-        (send_slack, 180, "  [slack]   Posting to #orders channel...", "  [slack]   Posted — msg_slack_"),
+        (
+            send_email,
+            400,
+            "  [email]   Sending order confirmation to user user_alice...",
+            "  [email]   Sent — msg_email_",
+        ),
+        (
+            send_sms,
+            250,
+            "  [sms]     Sending SMS to user user_alice...",
+            "  [sms]     Sent — msg_sms_",
+        ),
+        (
+            send_slack,
+            180,
+            "  [slack]   Posting to #orders channel...",
+            "  [slack]   Posted — msg_slack_",
+        ),
     ],
 )
-def test_channel_latency_lines_and_result(fn, latency, before, after, capsys) -> None:  # noqa: ANN001
+def test_channel_latency_lines_and_result(fn, latency, before, after, capsys) -> None:
     started = time.time()
     result = fn(None, EVENT)
     elapsed = (time.time() - started) * 1000
@@ -61,9 +76,9 @@ def test_channel_latency_lines_and_result(fn, latency, before, after, capsys) ->
     assert _took(result["duration_ms"], latency)
 
 
-def test_push_fails_first_attempt_only_when_crash_is_simulated(capsys) -> None:  # noqa: ANN001
+def test_push_fails_first_attempt_only_when_crash_is_simulated(capsys) -> None:
     event = dict(EVENT, order_id="ord_push_spec")
-    with pytest.raises(RuntimeError, match="^Push service unavailable — will retry$"):
+    with pytest.raises(RuntimeError, match=r"^Push service unavailable — will retry$"):
         send_push(None, event, True)
     second = send_push(None, event, True)
     out = capsys.readouterr().out.splitlines()
@@ -79,7 +94,9 @@ def test_order_event_round_trip() -> None:
 
 
 def _main(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_main_happy_path_runs_embedded() -> None:
@@ -120,6 +137,17 @@ def test_production_modules_import_nothing_from_the_lessons() -> None:
 
     for name in ("channels.py", "workflow.py", "main.py"):
         tree = ast.parse((ROOT / name).read_text())
-        imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-        assert not imported & {"lab", "exercises", "tests"}, f"{name} imports {imported & {'lab', 'exercises', 'tests'}}"
+        imported = {
+            a.name.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import)
+            for a in n.names
+        }
+        imported |= {
+            n.module.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module
+        }
+        assert not imported & {"lab", "exercises", "tests"}, (
+            f"{name} imports {imported & {'lab', 'exercises', 'tests'}}"
+        )

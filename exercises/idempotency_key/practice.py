@@ -5,8 +5,6 @@ Worker processes run this function in place of the production ``send_sms``.
 
 from __future__ import annotations
 
-import time
-import uuid
 from typing import Any
 
 from resonate import Context

@@ -7,8 +7,6 @@ per key, so the re-run after a kill reaches the customer zero more times.
 
 from __future__ import annotations
 
-import time
-import uuid
 from typing import Any
 
 from resonate import Context

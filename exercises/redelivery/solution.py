@@ -7,7 +7,6 @@ and every other order still gets an id of its own.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from resonate import Resonate

@@ -281,16 +281,7 @@ class Cluster(Lab):
         The lesson's claim is that there are none.
         """
         kills = self.kills_of(run)
-        if not kills:
-            return set()
-        t = kills[0].t
-        attempts = run.attempts()
-        done_before = {
-            a.channel
-            for a in attempts
-            if a.outcome == "sent" and a.ended is not None and a.ended < t
-        }
-        return {a.channel for a in attempts if a.channel in done_before and a.started >= t}
+        return run.rerun_after(kills[0].t) if kills else set()
 
     def report(self, run: Run) -> None:
         """What the kill did to this order, from the ledger and the clock."""

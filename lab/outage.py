@@ -249,16 +249,7 @@ class ServerCrash(Cluster):
     def resent(self, run: Run) -> set[str]:
         """Channels confirmed sent before the server died that were run again: the lesson's claim is none."""
         outages = self.outages_of(run)
-        if not outages:
-            return set()
-        t = outages[0].down
-        attempts = run.attempts()
-        done_before = {
-            a.channel
-            for a in attempts
-            if a.outcome == "sent" and a.ended is not None and a.ended < t
-        }
-        return {a.channel for a in attempts if a.channel in done_before and a.started >= t}
+        return run.rerun_after(outages[0].down) if outages else set()
 
     def sdk_lines(self, run: Run) -> list[str]:
         """What the kernel's SDK logged during the run (reconnect attempts), times relative to the run."""

@@ -90,6 +90,16 @@ class Run:
     def attempts(self) -> list[Attempt]:
         return self.ledger.attempts(self.order_id)
 
+    def rerun_after(self, t: float) -> set[str]:
+        """Channels confirmed sent before ``t`` (a kill, a crash) that ran again after it."""
+        attempts = self.attempts()
+        done_before = {
+            a.channel
+            for a in attempts
+            if a.outcome == "sent" and a.ended is not None and a.ended < t
+        }
+        return {a.channel for a in attempts if a.channel in done_before and a.started >= t}
+
     def sends(self) -> dict[str, int]:
         return self.ledger.sends(self.order_id)
 

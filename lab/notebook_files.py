@@ -33,6 +33,11 @@ LANGUAGE_INFO = {
 
 def clean(nb: dict) -> dict:
     for cell in nb.get("cells", []):
+        # One line per list item, as Jupyter writes a cell's source when it saves.
+        source = cell.get("source", "")
+        cell["source"] = ("".join(source) if isinstance(source, list) else source).splitlines(
+            keepends=True
+        )
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
             cell["execution_count"] = None

@@ -135,7 +135,8 @@ print(json.dumps({"exercise": [fan_out.last.status, fan_out.last.as_given, fan_o
     assert (
         found["wall"] < (0.6 if store == "embedded" else 0.7) * found["sum"]
     )  # a server adds a hop per branch
-    assert found["spread"] < 0.25 * found["slowest"]  # four bars start together
+    if store == "embedded":  # on a server the kernel's 1-worker instance may take a branch (below)
+        assert found["spread"] < 0.25 * found["slowest"]  # four bars start together
     assert found["seq"] > 1.8 * found["wall"]
     if store == "embedded":
         # On a server every Resonate instance in the kernel serves the one group the branches are sent to

@@ -32,7 +32,7 @@ def test_the_site_builds_with_real_outputs(tmp_path: Path) -> None:
     for name, page in pages.items():
         body = (tmp_path / "site" / f"{name}.html").read_text()
         assert not page["problems"], (name, page["problems"])
-        assert "Traceback" not in body and f"href='{name}.html'" in index
+        assert "Traceback (most recent call last)" not in body and f"href='{name}.html'" in index
         assert (
             name == "00_welcome"
             or "<svg class='lab-timeline'" in body

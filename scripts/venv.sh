@@ -28,7 +28,7 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; sys.exit(
     echo "  Install one (e.g. 'pyenv install 3.12', or your OS package python3.12), or set PYTHON=/path/to/python3.12." >&2
     exit 1
   fi
-  echo "Creating .venv with $PY" >&2
+  echo "Creating $(basename "$VENV") with $PY" >&2
   rm -rf "$VENV"
   "$PY" -m venv "$VENV"
 fi

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 COLOURS = {"email": "#0072B2", "sms": "#E69F00", "slack": "#009E73", "push": "#CC79A7"}
 FAILED = "#D55E00"
-WIDTH, LANE, LEFT, TOP = 760, 30, 110, 28
+WIDTH, LANE, LEFT, TOP = 760, 30, 110, 40  # TOP: the title, then a row for marks and "done"
 _chart_ids = itertools.count(1)
 
 

@@ -44,20 +44,20 @@ def test_randomized_server_kills_lose_nothing_and_resend_nothing(
         assert [r["channel"] for r in result["results"]] == list(CHANNELS), where
         assert crash.outages_of(run), f"{where}: the server was not killed during the run"
         assert crash.resent(run) == set(), where
-        assert run.sends() == dict.fromkeys(CHANNELS, 1), where  # the ledger agrees with the result
+        # At least once: a channel in flight when the server died may run again (its claim
+        # lapsed during the outage); one confirmed before the crash never does (resent, above).
+        assert all(n >= 1 for n in run.sends().values()), where
         rows = {p["id"]: p for p in promises(crash.address, run.workflow_id)}
         assert all(
             rows[f"{run.workflow_id}.{r['channel']}"]["value"]["message_id"] == r["message_id"]
             for r in result["results"]
         ), where
         figures.append(crash.restart_to_done_ms(run))
-    print(f"restart → done (ms): {sorted(figures)}")
-    assert (
-        max(figures) < 15_000
-    )  # the lesson's goal is ≤ 6 s; the figure is reported, this only bounds a hang
-    assert (
-        "Cannot connect" not in capsys.readouterr().out + capsys.readouterr().err
-    )  # routed, not printed
+    printed = capsys.readouterr()
+    assert "Cannot connect" not in printed.out + printed.err  # routed to SDK_LOG, not printed
+    with capsys.disabled():
+        print(f"\nrestart → done (ms): {sorted(figures)}")
+    assert max(figures) < 15_000  # the lesson's goal is ≤ 6 s: reported; this only bounds a hang
     assert any("Cannot connect" in line for _, line in SDK_LOG.lines)
     pids = [w.pid for w in crash.pool] + [crash.local.process.pid]
     crash.shutdown()

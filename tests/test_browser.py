@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import ROOT, clone_of_working_tree, free_port, git
@@ -247,6 +248,17 @@ def save(page, repo: Path, name: str) -> None:
     page.wait_for_function(f"() => !({DIRTY})()", timeout=15_000)
 
 
+def scroll_to(chart) -> None:
+    """Scroll a live chart into view; it may be redrawn (replaced in the page) while we do."""
+    for _ in range(5):
+        try:
+            chart.scroll_into_view_if_needed(timeout=5_000)
+            return
+        except PlaywrightError:  # "not attached to the DOM": the widget drew its next frame
+            time.sleep(0.2)
+    chart.scroll_into_view_if_needed(timeout=5_000)
+
+
 def screenshot(page, name: str) -> None:
     """The whole notebook: the viewport grows to its height, since it scrolls inside the page."""
     height = page.evaluate(
@@ -301,7 +313,7 @@ def test_fan_out_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
     for i, title in ((1, "1 worker"), (2, "2 workers"), (3, "4 workers")):
         assert timelines.nth(i).locator("text", has_text=title).count() == 1
     assert_timelines_readable(page)
-    first.scroll_into_view_if_needed()
+    scroll_to(first)
     first.screenshot(path=artifact("02_fan_out-timeline"))
     assert page.locator(".widget-toggle-buttons").count() == 1
     assert page.locator("table.lab-table caption", has_text="Durable promises").count() == 1
@@ -341,7 +353,7 @@ def test_push_failures_clicked_in_browser(jupyter: tuple[str, Path], browser: ob
     live.locator("g.retry-wait[data-channel='push'][data-attempt='2']").wait_for(
         timeout=5_000
     )  # the wait is shown, not a hang
-    live.scroll_into_view_if_needed()
+    scroll_to(live)
     panel.screenshot(path=artifact("03_push_failures-waiting"))
     live.locator("rect.bar[data-channel='push'][data-attempt='2'][data-outcome='sent']").wait_for(
         timeout=20_000
@@ -354,7 +366,7 @@ def test_push_failures_clicked_in_browser(jupyter: tuple[str, Path], browser: ob
         ledger.locator("text=+1 may have arrived").count() == 1
     )  # push attempt 1 failed after the provider call
     assert_timelines_readable(page)
-    live.scroll_into_view_if_needed()
+    scroll_to(live)
     panel.screenshot(path=artifact("03_push_failures-panel"))
     panel.locator("button", has_text="Re-run the same order").click()
     panel.locator("text=stored result was returned").wait_for(timeout=10_000)
@@ -385,7 +397,7 @@ def test_worker_kills_clicked_in_browser(jupyter: tuple[str, Path], browser: obj
         panel.locator("table.lab-table", has_text="Send ledger").locator("text=✓ once").count() == 4
     )
     assert_timelines_readable(page)
-    live.scroll_into_view_if_needed()
+    scroll_to(live)
     panel.screenshot(path=artifact("04_worker_kills-panel"))
     screenshot(page, "04_worker_kills")
     save(page, repo, "04_worker_kills.ipynb")

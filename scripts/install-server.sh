@@ -5,21 +5,26 @@
 #
 # The one install path for the README, CI and Binder. It tries, in order, and
 # says in one line why a step was skipped or failed:
-#   1. tools/bin/resonate already there and reporting 0.7.25 -> done
+#   1. tools/bin/resonate already there, reporting 0.7.25 and built with
+#      this project's patches (tools/bin/resonate.patches) -> done
 #   2. the upstream source archives in $RESONATE_SERVER_SRC (default:
 #      ../shared/vendor/resonate-legacy-server when that folder exists):
-#      checksums verified, built with Go (about 2 minutes on 2 cores; cgo)
-#   3. go install github.com/resonatehq/resonate@v0.7.25
-#   4. the v0.7.25 GitHub release tarball, checksum-verified
-# v0.7.25 is the last release `go install` builds (v0.8.x carry replace
-# directives; v0.9.x is a different server the 0.6 SDK does not speak).
-# No step can hang: network steps have short connect timeouts.
+#      checksums verified, patched, built with Go (about 2 minutes on 2 cores; cgo)
+#   3. the module from the Go module proxy (`go mod download`, checksummed by
+#      go.sum's database), patched, built the same way (Binder's path)
+# Every build gets scripts/patches/*.patch: today one, the fix for the
+# create-callback race that loses about 1 order in 135 under load (README,
+# "Server mode"). Upstream's release tarball is not used: it cannot be patched.
+# v0.7.25 is the last legacy release (v0.8.x carry replace directives; v0.9.x is
+# a different server the 0.6 SDK does not speak). No step can hang: network steps
+# have time limits.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/tools/bin"
 VERSION=0.7.25
 MODULE=github.com/resonatehq/resonate
-RELEASE="https://github.com/resonatehq/resonate-legacy-server/releases/download/v$VERSION/resonate_linux_x86_64.tar.gz"
+PATCHES=("$ROOT"/scripts/patches/*.patch)
+PATCH_SUM="$(cat "${PATCHES[@]}" | sha256sum | cut -c1-16)"
 SRC="${RESONATE_SERVER_SRC:-}"
 [ -z "$SRC" ] && [ -d "$ROOT/../shared/vendor/resonate-legacy-server" ] && SRC="$ROOT/../shared/vendor/resonate-legacy-server"
 tried=()
@@ -27,7 +32,20 @@ tried=()
 say() { echo "install-server: $*" >&2; }
 
 installed() {
-  [ -x "$BIN/resonate" ] && "$BIN/resonate" --version 2>/dev/null | grep -q "version $VERSION\$"
+  [ -x "$BIN/resonate" ] && "$BIN/resonate" --version 2>/dev/null | grep -q "version $VERSION\$" &&
+    [ "$(cat "$BIN/resonate.patches" 2>/dev/null)" = "$PATCH_SUM" ]
+}
+
+# Apply the project's patches to an unpacked server source tree, then build it into tools/bin.
+patch_and_build() {
+  local src="$1" log="$2" p
+  for p in "${PATCHES[@]}"; do
+    (cd "$src" && patch -p1 --forward --quiet <"$p") >>"$log" 2>&1 ||
+      { echo "patch $(basename "$p") does not apply: $(tail -n 1 "$log")"; return 1; }
+  done
+  (cd "$src" && GOFLAGS=-mod=mod go build -trimpath -ldflags="-s -w" -o "$BIN/resonate" .) >>"$log" 2>&1 ||
+    { echo "go build failed: $(tail -n 2 "$log" | tr '\n' ' ')"; return 1; }
+  echo "$PATCH_SUM" >"$BIN/resonate.patches"
 }
 
 done_with() {
@@ -40,7 +58,7 @@ if installed; then
   echo "Resonate server $VERSION already installed at $BIN/resonate"
   exit 0
 fi
-tried+=("tools/bin/resonate: $([ -e "$BIN/resonate" ] && echo "present but not $VERSION" || echo absent)")
+tried+=("tools/bin/resonate: $([ -e "$BIN/resonate" ] && echo "present but not $VERSION with this project's patches" || echo absent)")
 mkdir -p "$BIN"
 
 # 2. source archives
@@ -56,38 +74,30 @@ from_source() {
   tar xzf "$SRC/resonate-legacy-server-v$VERSION.tar.gz" -C "$work" &&
     tar xzf "$SRC"/gocoro-*.tar.gz -C "$work" || { echo "could not unpack the archives"; return 1; }
   local gocoro; gocoro="$(cd "$work" && ls -d gocoro-*/ | head -n1)"
-  say "building from $SRC (about 2 minutes on 2 cores)..."
+  say "building from $SRC, patched (about 2 minutes on 2 cores)..."
   (cd "$work/resonate-legacy-server-$VERSION" &&
-    go mod edit -replace "github.com/resonatehq/gocoro=../${gocoro%/}" &&
-    GOFLAGS=-mod=mod go build -trimpath -ldflags="-s -w" -o "$BIN/resonate" .) >"$work/build.log" 2>&1 ||
-    { echo "go build failed: $(tail -n 2 "$work/build.log" | tr '\n' ' ')"; return 1; }
+    go mod edit -replace "github.com/resonatehq/gocoro=../${gocoro%/}") >"$work/build.log" 2>&1 ||
+    { echo "go mod edit failed"; return 1; }
+  patch_and_build "$work/resonate-legacy-server-$VERSION" "$work/build.log"
 }
 
-# 3. go install
-from_go_install() {
+# 3. the module from the Go module proxy
+from_module() {
   command -v go >/dev/null || { echo "Go is not installed"; return 1; }
-  local log
-  log="$(GOBIN="$BIN" GOFLAGS=-buildvcs=false timeout 600 go install "$MODULE@v$VERSION" 2>&1)" ||
-    { echo "$(printf '%s\n' "$log" | tail -n 1)"; return 1; }
-}
-
-# 4. release tarball
-from_release() {
-  command -v curl >/dev/null || { echo "curl is not installed"; return 1; }
-  [ "$(uname -sm)" = "Linux x86_64" ] || { echo "no release build for $(uname -sm)"; return 1; }
-  local work; work="$(mktemp -d)"
+  command -v "${CC:-gcc}" >/dev/null || { echo "no C compiler for cgo (${CC:-gcc})"; return 1; }
+  local work dir; work="$(mktemp -d)"
   # shellcheck disable=SC2064
-  trap "rm -rf '$work'" RETURN
-  curl -fsSL --connect-timeout 5 --max-time 120 -o "$work/r.tar.gz" "$RELEASE" 2>"$work/err" &&
-    curl -fsSL --connect-timeout 5 --max-time 30 -o "$work/r.sha256" "$RELEASE.sha256" 2>>"$work/err" ||
-    { echo "download failed: $(tail -n 1 "$work/err")"; return 1; }
-  [ "$(awk '{print $1}' "$work/r.sha256")" = "$(sha256sum "$work/r.tar.gz" | awk '{print $1}')" ] ||
-    { echo "checksum mismatch"; return 1; }
-  tar xzf "$work/r.tar.gz" -C "$work" && install -m 755 "$work/resonate" "$BIN/resonate" ||
-    { echo "the tarball has no resonate binary"; return 1; }
+  trap "chmod -R u+w '$work' 2>/dev/null; rm -rf '$work'" RETURN
+  (cd "$work" && GOFLAGS=-mod=mod timeout 300 go mod download -json "$MODULE@v$VERSION") >"$work/mod.json" 2>&1
+  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' "$work/mod.json")"
+  [ -n "$dir" ] && [ -d "$dir" ] ||
+    { echo "go mod download failed: $(sed -n 's/^[[:space:]]*"Error": "\([^\\]*\).*/\1/p' "$work/mod.json" | head -n 1)"; return 1; }
+  cp -r "$dir" "$work/src" && chmod -R u+w "$work/src" || { echo "could not copy $dir"; return 1; }
+  say "building $MODULE@v$VERSION from the module proxy, patched (about 2 minutes)..."
+  patch_and_build "$work/src" "$work/build.log"
 }
 
-for step in from_source from_go_install from_release; do
+for step in from_source from_module; do
   if why="$($step)" && installed; then
     done_with "$step"
   fi

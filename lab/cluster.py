@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import itertools
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from resonate import Resonate
 
+from lab import inspector
+from lab.errors import Refused
 from lab.events import new_event
 from lab.ledger import CHANNELS
 from lab.processes import alive, spawn
@@ -36,28 +37,9 @@ from lab.server import LocalServer
 from lab.tables import html_table
 from lab.timeline import Mark
 from lab.worker import TEACHING_TTL, sdk_pid
+from lab.workers import Restart, WorkerPool, WorkerProcess
 
 CLAIMED = 4  # the server's task state for "a worker holds it"
-
-
-@dataclass
-class WorkerProcess:
-    """One ``python -m lab.worker`` process."""
-
-    process: subprocess.Popen = field(repr=False)
-    started: float
-    log: Path
-    killed: float | None = None
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    @property
-    def state(self) -> str:
-        if self.killed is not None:
-            return "killed"
-        return "running" if self.process.poll() is None else f"exited ({self.process.returncode})"
 
 
 @dataclass(frozen=True)
@@ -69,12 +51,25 @@ class Kill:
     pid: int
     t: float
     doing: tuple[str, ...]  # the channels it was running
+    after: str | None = None  # the channel whose confirmation triggered it
+
+    def describe(self, origin: float) -> str:
+        who = (
+            "the workflow's worker"
+            if self.target == "workflow"
+            else f"the worker running {self.target}"
+        )
+        why = f", once {self.after} was confirmed on the server" if self.after else ""
+        return (
+            f"✗ killed {who} (pid {self.pid}) at +{round((self.t - origin) * 1000)} ms{why}; "
+            f"it was running: {', '.join(self.doing) or 'no channel'}"
+        )
 
 
 _clients = itertools.count(1)
 
 # Worker processes by server address: they outlive a re-run of the setup cell, not the kernel.
-_pools: dict[tuple, list[WorkerProcess]] = {}
+_pools: dict[tuple, WorkerPool] = {}
 _pools_lock = threading.Lock()
 
 
@@ -96,10 +91,10 @@ class Cluster(Lab):
     ) -> None:
         if not isinstance(processes, int) or isinstance(processes, bool) or not 1 <= processes <= 8:
             msg = f"processes must be a whole number from 1 to 8, got {processes!r}"
-            raise ValueError(msg)
+            raise Refused(msg)
         if not isinstance(ttl, int) or isinstance(ttl, bool) or not 1 <= ttl <= 60:
             msg = f"ttl must be a whole number of seconds from 1 to 60, got {ttl!r}"
-            raise ValueError(msg)
+            raise Refused(msg)
         if isinstance(server, LocalServer):  # a server of its own (lesson 4's exercise)
             self.local, server = server.start(), server.address
         else:
@@ -125,8 +120,23 @@ class Cluster(Lab):
             tuple(sorted(self.replace.items())),
         )
         with _pools_lock:
-            self.pool = _pools.setdefault(key, [])
+            if key not in _pools:
+                _pools[key] = WorkerPool(self._worker_args(), run_dir() / "workers")
+            self.workers_pool = _pools[key]
+        self.processes = processes
         self.scale(processes)
+
+    @property
+    def pool(self) -> list[WorkerProcess]:
+        """Every worker process this cluster's pool has started, live or not."""
+        return self.workers_pool.members
+
+    def serving(self, workers: int | None = None) -> str:
+        """Who runs an order, in words: the worker processes, or that there are none."""
+        n = len(self.running())
+        if n == 0:
+            return "no worker process (the order waits for one: start a worker)"
+        return f"{n} worker process{'es' if n != 1 else ''}"
 
     @property
     def mode(self) -> str:
@@ -181,27 +191,92 @@ class Cluster(Lab):
         event: dict[str, Any] | None = None,
         *,
         kill: str | None = None,
-        at_ms: int = 200,
+        after: str | None = None,
+        at_ms: int | None = None,
+        top_up: bool = True,
         **options: Any,
     ) -> Run:
-        """As ``Lab.start``; ``kill="workflow"`` (or a channel) SIGKILLs that worker ``at_ms`` after submitting."""
+        """As ``Lab.start``, on the worker processes; optionally kill one of them mid-run.
+
+        ``kill="email"`` (a channel, or ``"workflow"``) SIGKILLs the worker
+        running it, ``after="push"``: once push's promise is resolved on the
+        server, or ``at_ms`` after submitting. A kill belongs to its run: it
+        never fires once the run has ended (the run's ``notes`` say so).
+        ``top_up`` first starts workers until ``processes`` are running.
+        """
         if kill is not None and kill != "workflow" and kill not in CHANNELS:
             msg = f"kill must be 'workflow' or one of {', '.join(CHANNELS)}, got {kill!r}"
-            raise ValueError(msg)
-        if not isinstance(at_ms, int) or isinstance(at_ms, bool) or not 0 <= at_ms <= 10_000:
+            raise Refused(msg)
+        if after is not None and after not in CHANNELS:
+            msg = f"after must be one of {', '.join(CHANNELS)} (kill once it is confirmed), got {after!r}"
+            raise Refused(msg)
+        if at_ms is not None and (
+            not isinstance(at_ms, int) or isinstance(at_ms, bool) or not 0 <= at_ms <= 10_000
+        ):
             msg = f"at_ms must be a whole number of milliseconds from 0 to 10000, got {at_ms!r}"
-            raise ValueError(msg)
+            raise Refused(msg)
+        if kill is not None and after is None and at_ms is None:
+            msg = "say when to kill: after='push' (once push is confirmed) or at_ms=200"
+            raise Refused(msg)
+        if kill is None and (after is not None or at_ms is not None):
+            msg = "after= and at_ms= say when to kill: give kill= too (a channel or 'workflow')"
+            raise Refused(msg)
+        if not isinstance(top_up, bool):
+            msg = f"top_up must be True or False, got {top_up!r}"
+            raise Refused(msg)
         if options.get("workflow", "fan-out") not in (*WORKFLOWS, *WORKFLOWS.values()):
             msg = "worker processes run the production workflow only; run your own workflow with Lab() in the kernel"
-            raise ValueError(msg)
+            raise Refused(msg)
+        notes = self._prepare(top_up)
         run = super().start(event, **options)
+        run.notes += notes
         if kill:
-            threading.Timer(
-                max(0.0, run.started + at_ms / 1000 - time.time()),
-                self.kill_target,
-                args=(run, kill),
+            threading.Thread(
+                target=self._kill_when,
+                args=(run, kill, after, at_ms),
+                name=f"kill for {run.workflow_id}",
+                daemon=True,
             ).start()
         return run
+
+    def _prepare(self, top_up: bool) -> list[str]:
+        """Before a submission: the server answers and, with ``top_up``, ``processes`` workers run."""
+        notes = []
+        if self.local is not None and not self.local.running and self.restarts_dead_server:
+            code = self.local.process.returncode if self.local.process else None
+            self.local.start()
+            notes.append(f"the server had exited ({code}); restarted on the same file and ports")
+        if top_up:
+            missing = self.processes - len(self.running())
+            if missing > 0:
+                self.scale(self.processes)
+                notes.append(
+                    f"started {missing} worker process{'es' if missing > 1 else ''} "
+                    f"to have {self.processes} running again"
+                )
+        return notes
+
+    restarts_dead_server = True  # a server that crashed is the lesson's in lesson 5 only
+
+    def _confirmed(self, run: Run, channel: str) -> bool:
+        """The channel's durable promise is resolved on the server: its result is stored."""
+        return inspector.state(self.address, f"{run.workflow_id}.{channel}") == "RESOLVED"
+
+    def _kill_when(self, run: Run, target: str, after: str | None, at_ms: int | None) -> None:
+        """Kill ``target``'s worker once ``after`` is confirmed or at ``at_ms``, while ``run`` is in flight."""
+        due = run.started + (at_ms or 0) / 1000
+        while not run.done:
+            if time.time() >= due and (after is None or self._confirmed(run, after)):
+                kill = self.kill_target(run, target, after=after)
+                if kill is not None:
+                    return
+                if after is None:  # a kill on the clock gets one chance
+                    who = "the workflow's worker" if target == "workflow" else f"{target}'s worker"
+                    run.note(f"no kill at +{at_ms} ms: {who} was not running then")
+                    return
+            time.sleep(0.005)
+        when = f"once {after} was confirmed" if after else f"at +{at_ms} ms"
+        run.note(f"no kill: the order was done before {target}'s worker could be killed {when}")
 
     def run(self, event: dict[str, Any] | None = None, **options: Any) -> Run:
         """As ``Lab.run``, with a lane per worker process and the kills marked."""
@@ -250,19 +325,29 @@ class Cluster(Lab):
 
     # -- what a kill did, measured
 
-    def kill_target(self, run: Run, target: str) -> Kill | None:
+    def kill_target(self, run: Run, target: str, *, after: str | None = None) -> Kill | None:
         """Kill the worker process behind ``target`` ("workflow" or a channel) of ``run``; None if none runs it now."""
+        if run.done:
+            return None
         pid = (
             (run.workflow_pid or self._workflow_step_pid(run))
             if target == "workflow"
             else self.channel_holder(run, target)
         )
-        if pid is None or pid not in [w.pid for w in self.running()]:
+        if pid is None:
+            return None
+        if pid not in [w.pid for w in self.running()]:
+            if alive(pid):
+                run.note(
+                    f"{target} runs on pid {pid}, a worker of another Cluster on this server: not killed"
+                )
             return None
         doing = tuple(
             sorted({a.channel for a in run.attempts() if a.pid == pid and a.outcome == "running"})
         )
-        kill = Kill(run.workflow_id, target, pid, self.kill(pid).killed or time.time(), doing)
+        kill = Kill(
+            run.workflow_id, target, pid, self.kill(pid).killed or time.time(), doing, after
+        )
         self.kills.append(kill)
         return kill
 
@@ -283,15 +368,16 @@ class Cluster(Lab):
         kills = self.kills_of(run)
         return run.rerun_after(kills[0].t) if kills else set()
 
+    def restarts_of(self, run: Run) -> list[Restart]:
+        """Workers that exited on their own during ``run`` and were replaced."""
+        return self.workers_pool.restarts_between(run.started, run.ended)
+
     def report(self, run: Run) -> None:
         """What the kill did to this order, from the ledger and the clock."""
         result = run.wait()
         print(f"{run.workflow_id}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms")
-        for k in self.kills_of(run):
-            print(
-                f"  ✗ killed worker pid {k.pid} ({k.target}) at +{round((k.t - run.origin) * 1000)} ms; "
-                f"it was running: {', '.join(k.doing) or 'no channel'}"
-            )
+        for line in self.notes_of(run):
+            print(f"  {line}")
         if self.kills_of(run):
             print(f"  kill → done: {self.recovery_ms(run)} ms (ttl {self.ttl} s)")
         for a in run.attempts():
@@ -299,66 +385,49 @@ class Cluster(Lab):
                 f"  {a.channel:<6} attempt {a.attempt} on pid {a.pid}: {a.outcome:<7} delivered: {a.delivery}"
             )
 
+    def notes_of(self, run: Run) -> list[str]:
+        """Everything that happened to the run's processes, in words: kills, restarts, skipped kills."""
+        return (
+            [k.describe(run.origin) for k in self.kills_of(run)]
+            + [str(r) for r in self.restarts_of(run)]
+            + run.notes
+        )
+
     # -- worker processes
 
+    def _worker_args(self) -> list[str]:
+        return [
+            sys.executable,
+            "-u",
+            "-m",
+            "lab.worker",
+            "--server",
+            self.address.url,
+            "--poll-port",
+            str(self.address.poll_port),
+            "--ledger",
+            str(self.ledger.path),
+            "--ttl",
+            str(self.ttl),
+            "--workers",
+            str(self.workers),
+            *(f"--channel={c}={path}" for c, path in self.replace.items()),
+        ]
+
     def running(self) -> list[WorkerProcess]:
-        return [w for w in self.pool if w.state == "running"]
+        return self.workers_pool.running()
 
     def start_worker(self) -> WorkerProcess:
         """Start one more worker process and wait until it serves."""
-        logs = run_dir() / "workers"
-        logs.mkdir(parents=True, exist_ok=True)
-        log = logs / f"worker-{time.time_ns()}.log"
-        with log.open("w") as out:
-            process = spawn(
-                [
-                    sys.executable,
-                    "-u",
-                    "-m",
-                    "lab.worker",
-                    "--server",
-                    self.address.url,
-                    "--poll-port",
-                    str(self.address.poll_port),
-                    "--ledger",
-                    str(self.ledger.path),
-                    "--ttl",
-                    str(self.ttl),
-                    "--workers",
-                    str(self.workers),
-                    *(f"--channel={c}={path}" for c, path in self.replace.items()),
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=Path(__file__).resolve().parent.parent,
-            )
-        worker = WorkerProcess(process, time.time(), log)
-        deadline = time.monotonic() + 30
-        while "ready" not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                msg = f"worker process did not start; its log ends:\n{log.read_text()[-1500:]}"
-                raise RuntimeError(msg)
-            time.sleep(0.05)
-        self.pool.append(worker)
-        return worker
+        return self.workers_pool.start_one()
 
     def scale(self, processes: int) -> list[WorkerProcess]:
         """Start workers until ``processes`` are running."""
-        while len(self.running()) < processes:
-            self.start_worker()
-        return self.running()
+        return self.workers_pool.scale(processes)
 
     def kill(self, pid: int) -> WorkerProcess:
         """SIGKILL one worker process, mid-whatever it was doing, and mark it on the timelines."""
-        worker = next((w for w in self.pool if w.pid == pid), None)
-        if worker is None or worker.state != "running":
-            known = ", ".join(str(w.pid) for w in self.running()) or "none"
-            msg = f"no running worker process {pid!r}; running: {known}"
-            raise ValueError(msg)
-        os.kill(pid, signal.SIGKILL)
-        worker.process.wait(10)
-        worker.killed = time.time()
+        worker = self.workers_pool.kill(pid)
         self.ledger.mark_killed(pid)
         self.marks.append(Mark(worker.killed, f"✗ pid {pid} killed"))
         return worker
@@ -391,7 +460,7 @@ class Cluster(Lab):
         """The worker process running ``channel`` of this order right now."""
         if channel not in CHANNELS:
             msg = f"no such channel {channel!r}; the channels are {', '.join(CHANNELS)}"
-            raise ValueError(msg)
+            raise Refused(msg)
         running = [
             a
             for a in run.attempts()
@@ -400,11 +469,8 @@ class Cluster(Lab):
         return running[-1].pid if running else None
 
     def stop_workers(self) -> None:
-        """Kill every worker process of this cluster; the server stays."""
-        for w in self.pool:
-            if w.process.poll() is None:
-                w.process.kill()
-                w.process.wait(10)
+        """End every worker process of this cluster on purpose; the server stays."""
+        self.workers_pool.stop()
 
     def shutdown(self) -> None:
         """Kill every worker process and the server this kernel started (tests; the kernel's exit does it too)."""
@@ -426,9 +492,19 @@ class Cluster(Lab):
         )
 
 
+def retire(server: LocalServer) -> None:
+    """Kill a server this kernel started and every worker process serving it."""
+    with _pools_lock:
+        for key, pool in list(_pools.items()):
+            if key[0] == server.address:
+                pool.stop()
+                del _pools[key]
+    server.kill()
+
+
 def leftover_processes() -> list[int]:
     """Worker processes of this kernel still running (for tests and the instructor)."""
-    return [w.pid for pool in _pools.values() for w in pool if w.state == "running"]
+    return [w.pid for pool in _pools.values() for w in pool.running()]
 
 
 __all__ = ["Cluster", "WorkerProcess", "choose_server", "leftover_processes"]

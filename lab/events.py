@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from channels import OrderEvent
+from lab.errors import OneLine
 
 FIELDS = ("order_id", "user_id", "event", "message")
 
@@ -18,7 +19,7 @@ _lock = threading.Lock()
 _last_ms = 0
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(OneLine, ValueError):
     """The event cannot be sent; nothing was run and nothing was written."""
 
 

@@ -60,6 +60,9 @@ class Verdict:
     def failing(self) -> list[str]:
         return [c.text for c in self.criteria if not c.ok]
 
+    def _ipython_display_(self) -> None:
+        """A check cell shows the verdict ``check()`` printed, and no repr after it."""
+
     def __str__(self) -> str:
         if self.status == "not attempted":
             return f"{self.exercise}: not attempted yet"

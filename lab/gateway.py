@@ -20,6 +20,7 @@ import string
 import time
 from typing import Any
 
+from lab.errors import Refused
 from lab.ledger import Ledger
 
 ANSWER_MS = 250
@@ -43,7 +44,7 @@ class SmsGateway:
             msg = (
                 f"idempotency_key must be a string (or None), got {type(idempotency_key).__name__}"
             )
-            raise TypeError(msg)
+            raise Refused(msg)
         started = time.time()
         new_id = "msg_sms_" + "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
         _, message_id = self._ledger().provider_request(

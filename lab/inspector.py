@@ -57,6 +57,16 @@ def promises(address: ServerAddress, root_id: str, timeout: float = 2) -> list[d
     return sorted(rows, key=lambda r: (r["created_on"] or 0, r["id"]))
 
 
+def state(address: ServerAddress, promise_id: str, timeout: float = 1) -> str | None:
+    """One promise's state on the server now (``PENDING``, ``RESOLVED``…); None if unknown or unreachable."""
+    url = f"{address.url}/promises/{urllib.parse.quote(promise_id, safe='')}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return json.load(response).get("state")
+    except (OSError, ValueError):
+        return None
+
+
 def _summary(value: Any) -> str:
     if isinstance(value, dict) and "channels_notified" in value:
         return f"channels_notified={value['channels_notified']}"

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from channels import CHANNELS
+from lab.errors import Refused
 from lab.tables import html_table
 
 _SCHEMA = """
@@ -130,14 +131,14 @@ class Fault:
                 "fail_first must be a whole number from 0 to 3 (each retry waits longer: 2 s, "
                 f"4 s, 8 s), got {self.fail_first!r}"
             )
-            raise ValueError(msg)
+            raise Refused(msg)
         if (
             not isinstance(self.extra_ms, int)
             or isinstance(self.extra_ms, bool)
             or not 0 <= self.extra_ms <= 5000
         ):
             msg = f"extra_ms must be a whole number of milliseconds from 0 to 5000, got {self.extra_ms!r}"
-            raise ValueError(msg)
+            raise Refused(msg)
 
 
 class Ledger:

@@ -122,28 +122,66 @@ def time_channels() -> dict[str, int]:
     return measured
 
 
-def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str = "") -> bool | None:
-    """Compare a learner's prediction with a measurement, and say so.
+def guess_ok(prediction: Any, measured: Any, *, tolerance: float = 0.2) -> bool | None:
+    """True when a prediction matches the measurement (numbers: within ``tolerance``); None: no guess."""
+    if prediction is None or prediction is Ellipsis:
+        return None
+    if _is_number(prediction) and _is_number(measured):
+        return abs(prediction - measured) <= tolerance * max(abs(measured), 1)
+    return prediction == measured
 
-    Returns True or False, or None when there is no prediction yet (the
-    lessons leave every guess as ``None`` for the learner to fill in).
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str = "") -> None:
+    """Compare a learner's prediction with a measurement, and say so in one line.
+
+    It prints and returns nothing (a lesson cell shows the sentence, not ``True``);
+    ``guess_ok`` gives the same verdict as a value. Every guess is committed as
+    ``None``: until the learner fills it in, this says "write your guess first".
     """
     label = f"{what}: " if what else ""
-    if prediction is None or prediction is Ellipsis:
+    ok = guess_ok(prediction, measured, tolerance=tolerance)
+    if ok is None:
         print(
             f"{label}write your guess first: replace None in the prediction cell, run it, then run this cell again"
         )
-        return None
-    if isinstance(prediction, (int, float)) and isinstance(measured, (int, float)):
-        ok = abs(prediction - measured) <= tolerance * max(abs(measured), 1)
+    elif _is_number(prediction) and _is_number(measured):
         verdict = f"within {tolerance:.0%}" if ok else f"more than {tolerance:.0%} off"
         print(
             f"{label}you predicted {prediction}, measured {measured} — {verdict} {'✓' if ok else '✗'}"
         )
     else:
-        ok = prediction == measured
         print(f"{label}you predicted {prediction!r}, measured {measured!r} {'✓' if ok else '✗'}")
-    return ok
+
+
+def _guess_not_run(
+    shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None
+) -> Any:
+    """A NameError for a guess (``my_…``): the learner skipped the prediction cell. Say so in one line."""
+    name = getattr(value, "name", None) or ""
+    if name.startswith("my_"):
+        print(
+            f"{name} is not set yet: run the prediction cell above (it sets {name} = your guess), "
+            "then run this cell again"
+        )
+        return None
+    return shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+
+def _install_guess_hint() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "set_custom_exc"):
+        shell.set_custom_exc((NameError,), _guess_not_run)
+
+
+_install_guess_hint()
 
 
 def compare(fan_out: Run, sequential: Run) -> None:

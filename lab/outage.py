@@ -21,7 +21,6 @@ running. They are routed to ``SDK_LOG`` and shown with the run instead.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
@@ -29,36 +28,17 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from lab.cluster import Cluster
+from lab.cluster import Cluster, retire
+from lab.errors import Refused, Unavailable
+from lab.ledger import CHANNELS
 from lab.run import Run
 from lab.runtime import run_dir
+from lab.sdk_log import SDK_LOG, route_sdk_log
 from lab.server import LocalServer
 from lab.timeline import Mark
 from lab.worker import TEACHING_TTL
 
 BACK = "#009E73"
-
-
-class _SdkLog(logging.Handler):
-    """The SDK's own warnings (``resonate.*`` loggers), kept with their time, not printed."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.lines: list[tuple[float, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append((record.created, record.getMessage()))
-
-
-SDK_LOG = _SdkLog()
-
-
-def route_sdk_log() -> None:
-    """Send the SDK's warnings to ``SDK_LOG`` instead of the running cell (idempotent)."""
-    logger = logging.getLogger("resonate")
-    if SDK_LOG not in logger.handlers:
-        logger.addHandler(SDK_LOG)
-    logger.propagate = False
 
 
 @dataclass
@@ -74,21 +54,29 @@ _servers_lock = threading.Lock()
 class ServerCrash(Cluster):
     """A server this kernel may kill and restart, ``processes`` workers, the kernel as a client."""
 
+    restarts_dead_server = (
+        False  # a server that is down is this lesson's subject: the learner restarts it
+    )
+
     def __init__(
         self, processes: int = 2, *, durable: bool = True, ttl: int = TEACHING_TTL
     ) -> None:
         if not isinstance(durable, bool):
             msg = f"durable must be True (SQLite on disk) or False (in memory), got {durable!r}"
-            raise TypeError(msg)
+            raise Refused(msg)
         route_sdk_log()
         kind = "durable" if durable else "in-memory"
-        with (
-            _servers_lock
-        ):  # one per kind for the kernel's life: re-running the setup cell reuses it
+        # One per kind for the kernel's life: re-running the setup cell reuses it. Except an
+        # in-memory server that has crashed once: it has forgotten everything, and its workers'
+        # long-polls take up to 5 s to find it again, so the next contrast gets a fresh one.
+        with _servers_lock:
             server = _servers.get((kind, str(run_dir())))
+            if server is not None and not durable and server.starts > 1:
+                retire(server)
+                server = None
             if server is None:
                 server = _servers[(kind, str(run_dir()))] = LocalServer(
-                    run_dir() / f"{kind}-server-{os.getpid()}", durable=durable
+                    run_dir() / f"{kind}-server-{os.getpid()}-{time.time_ns()}", durable=durable
                 )
         super().__init__(processes, ttl=ttl, server=server)
         self.durable = durable
@@ -146,37 +134,63 @@ class ServerCrash(Cluster):
         event: dict[str, Any] | None = None,
         *,
         kill_server_at_ms: int | None = None,
+        kill_server_after: str | None = None,
         restart_after_s: float | None = None,
         **options: Any,
     ) -> Run:
-        """As ``Cluster.start``; kill the server ``kill_server_at_ms`` after submitting.
+        """As ``Cluster.start``; kill the server mid-run and, with ``restart_after_s``, restart it.
 
-        With ``restart_after_s`` it is restarted that long after the kill.
+        ``kill_server_after="push"`` kills it once push's promise is resolved on the
+        server; ``kill_server_at_ms`` that long after submitting. Either way only
+        while this run is in flight.
         """
         if kill_server_at_ms is not None and (
-            not isinstance(kill_server_at_ms, int) or not 0 <= kill_server_at_ms <= 10_000
+            not isinstance(kill_server_at_ms, int)
+            or isinstance(kill_server_at_ms, bool)
+            or not 0 <= kill_server_at_ms <= 10_000
         ):
             msg = f"kill_server_at_ms must be a whole number of milliseconds from 0 to 10000, got {kill_server_at_ms!r}"
-            raise ValueError(msg)
-        if restart_after_s is not None and (
-            not isinstance(restart_after_s, (int, float)) or not 0 <= restart_after_s <= 60
-        ):
+            raise Refused(msg)
+        if kill_server_after is not None and kill_server_after not in CHANNELS:
+            msg = (
+                f"kill_server_after must be one of {', '.join(CHANNELS)}, got {kill_server_after!r}"
+            )
+            raise Refused(msg)
+        if kill_server_at_ms is not None and kill_server_after is not None:
+            msg = "give kill_server_at_ms or kill_server_after, not both"
+            raise Refused(msg)
+        if restart_after_s is not None and not _is_seconds(restart_after_s):
             msg = (
                 f"restart_after_s must be a number of seconds from 0 to 60, got {restart_after_s!r}"
             )
-            raise ValueError(msg)
+            raise Refused(msg)
         if not self.local.running:
-            msg = "the server is down: restart it first (crash.restart_server()), or the order cannot even be submitted"
-            raise RuntimeError(msg)
+            msg = "the server is down: press Restart server (or run crash.restart_server()), then run the order"
+            raise Unavailable(msg)
         run = super().start(event, **options)
-        if kill_server_at_ms is not None:
-            kill_at = run.started + kill_server_at_ms / 1000
-            threading.Timer(max(0.0, kill_at - time.time()), self.kill_server).start()
-            if restart_after_s is not None:
-                threading.Timer(
-                    max(0.0, kill_at + restart_after_s - time.time()), self.restart_server
-                ).start()
+        if kill_server_at_ms is not None or kill_server_after is not None:
+            threading.Thread(
+                target=self._crash_when,
+                args=(run, kill_server_after, kill_server_at_ms or 0, restart_after_s),
+                name=f"server crash for {run.workflow_id}",
+                daemon=True,
+            ).start()
         return run
+
+    def _crash_when(
+        self, run: Run, after: str | None, at_ms: int, restart_after_s: float | None
+    ) -> None:
+        """Kill the server once ``after`` is confirmed (or at ``at_ms``) while ``run`` is in flight."""
+        due = run.started + at_ms / 1000
+        while not run.done:
+            if time.time() >= due and (after is None or self._confirmed(run, after)):
+                if self.kill_server() is not None and restart_after_s is not None:
+                    time.sleep(restart_after_s)
+                    self.restart_server()
+                return
+            time.sleep(0.005)
+        when = f"once {after} was confirmed" if after else f"at +{at_ms} ms"
+        run.note(f"no server kill: the order was done before {when}")
 
     def run(
         self,
@@ -201,40 +215,47 @@ class ServerCrash(Cluster):
             print(f"{run.workflow_id} did not finish within {timeout:g} s")
         return run
 
-    def promise_history(self, *, kill_server_at_ms: int = 300, restart_after_s: float = 2.0) -> Any:
-        """A new order's promises read from the server before the kill, during the outage and after the restart."""
+    def promise_history(
+        self, *, kill_server_after: str = "push", restart_after_s: float = 2.0
+    ) -> Any:
+        """A new order's promises read from the server just before the kill, during the outage, after the restart.
+
+        The kill comes once ``kill_server_after``'s promise is resolved, so the
+        first table always holds that child RESOLVED and the slower ones PENDING.
+        """
         from IPython.display import HTML
 
         from lab.inspector import table
 
-        run = self.start(kill_server_at_ms=kill_server_at_ms, restart_after_s=restart_after_s)
-        moments = [
-            (kill_server_at_ms / 1000 - 0.05, "just before the kill"),
-            (kill_server_at_ms / 1000 + restart_after_s / 2, "during the outage"),
-        ]
-        parts = []
-        for at, what in moments:
-            time.sleep(max(0.0, run.started + at - time.time()))
-            parts.append(
-                table(
-                    self.address,
-                    run.workflow_id,
-                    run.origin,
-                    caption=f"{what} (+{round((time.time() - run.origin) * 1000)} ms)",
-                )
+        if kill_server_after not in CHANNELS:
+            msg = (
+                f"kill_server_after must be one of {', '.join(CHANNELS)}, got {kill_server_after!r}"
             )
+            raise Refused(msg)
+        if not _is_seconds(restart_after_s):
+            msg = (
+                f"restart_after_s must be a number of seconds from 0 to 60, got {restart_after_s!r}"
+            )
+            raise Refused(msg)
+        run = self.start()
+
+        def snapshot(what: str) -> str:
+            at = round((time.time() - run.origin) * 1000)
+            return table(self.address, run.workflow_id, run.origin, caption=f"{what} (+{at} ms)")
+
+        while not run.done and not self._confirmed(run, kill_server_after):
+            time.sleep(0.005)
+        parts = [snapshot(f"just before the kill, {kill_server_after} confirmed")]
+        self.kill_server()
+        time.sleep(restart_after_s / 2)
+        parts.append(snapshot("during the outage"))
+        time.sleep(restart_after_s / 2)
+        self.restart_server()
         try:
             run.wait(30)
         except Exception:  # noqa: BLE001 - the last table shows what the server knows
             pass
-        parts.append(
-            table(
-                self.address,
-                run.workflow_id,
-                run.origin,
-                caption=f"after the restart (+{round((time.time() - run.origin) * 1000)} ms)",
-            )
-        )
+        parts.append(snapshot("after the restart"))
         return HTML("<br>".join(parts))
 
     def outages_of(self, run: Run) -> list[Outage]:
@@ -256,18 +277,34 @@ class ServerCrash(Cluster):
         end = (run.ended or time.time()) + 1
         return [
             f"+{round((t - run.origin) * 1000)} ms  {line}"
-            for t, line in SDK_LOG.lines
-            if run.started <= t <= end
+            for t, line in SDK_LOG.between(run.started, end)
         ]
 
     def outcome(self, run: Run, timeout: float = 15) -> str:
-        """Wait up to ``timeout`` s and say what became of the order (for the in-memory contrast)."""
+        """Wait up to ``timeout`` s and say what became of the order, from the server and the ledger."""
         try:
             result = run.wait(timeout)
         except Exception:  # noqa: BLE001 - an order that never finishes is the point of the contrast
+            from lab.inspector import promises
+
+            try:
+                known = promises(self.address, run.workflow_id)
+            except OSError:
+                return f"not finished after {timeout:g} s, and the server does not answer"
+            sent = sorted(run.sends())
+            reached = (
+                f"these channels reached the customer: {', '.join(sent)}"
+                if sent
+                else "no channel reached the customer"
+            )
+            if known:
+                return (
+                    f"not finished after {timeout:g} s; the server still has "
+                    f"{len(known)} promise(s) for it; {reached}"
+                )
             return (
-                f"not finished after {timeout:g} s: the server has forgotten "
-                f"{run.workflow_id}, so nothing can complete it"
+                f"not finished after {timeout:g} s: the restarted server has no promise for "
+                f"{run.workflow_id}, so nothing can ever complete it; {reached}"
             )
         return f"finished: {result['channels_notified']}/4 notified"
 
@@ -303,6 +340,10 @@ class ServerCrash(Cluster):
         from lab.inspector import table
 
         return HTML(table(self.address, run.workflow_id, run.origin, caption=caption))
+
+
+def _is_seconds(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x <= 60
 
 
 def sdk_log_html(lines: list[str]) -> str:

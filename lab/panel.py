@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
@@ -19,7 +19,7 @@ from lab.ledger import CHANNELS, Fault
 from lab.timeline import LiveTimeline
 
 if TYPE_CHECKING:
-    from lab.cluster import Cluster, Kill
+    from lab.cluster import Cluster
     from lab.outage import ServerCrash
     from lab.run import Run
     from lab.runtime import Lab
@@ -121,6 +121,7 @@ class Panel:
                     simulate_crash=self.crash.value,
                     faults=self.faults(),
                     workers=self.workers.value,
+                    **self.start_options(),
                 )
             else:  # same order, same store: Resonate returns the stored result, or joins the run in flight
                 run = self.lab.start(self.last.event, workers=self.last_workers)
@@ -130,7 +131,8 @@ class Panel:
         self.last, self.last_workers = run, self.workers.value if new else self.last_workers
         self._done.clear()
         self.rerun_button.disabled = False
-        workers = f"{self.last_workers} worker{'s' if self.last_workers != 1 else ''}"
+        workers = self.lab.serving(self.last_workers)
+        self.ledger.value = run.ledger.table(run.order_id)  # this order's, from its first moment
         if run.resubmitted:
             what = "the stored result" if run.stored else "the run in flight"
             self.status.value = (
@@ -168,6 +170,10 @@ class Panel:
     def _more(self, run: Run) -> str:
         """More lines for a finished run's status (a subclass's)."""
         return ""
+
+    def start_options(self) -> dict[str, Any]:
+        """More arguments for a new run's ``start`` (a subclass's)."""
+        return {}
 
     def _error(self, e: Exception) -> None:
         self.status.value = f"<span style='color:#D55E00'>✗ {escape(str(e))}</span>"
@@ -233,13 +239,10 @@ class KillPanel(Panel):
             {c: Fault(extra_ms=self.slow_ms.value) for c in CHANNELS} if self.slow_ms.value else {}
         )
 
-    def _start(self, *, new: bool) -> None:
-        super()._start(new=new)
-        run = self.last
-        if run is None or run.done or not self.target.value:
-            return
-        delay = max(0.0, run.started + self.at_ms.value / 1000 - time.time())
-        threading.Timer(delay, self._kill, args=(run, self.target.value)).start()
+    def start_options(self) -> dict[str, Any]:
+        # The learner decides how many workers there are: no topping up behind their back.
+        kill = {"kill": self.target.value, "at_ms": self.at_ms.value} if self.target.value else {}
+        return {"top_up": False, **kill}
 
     def _kill_now(self) -> None:
         if self.last is None or self.last.done:
@@ -261,7 +264,7 @@ class KillPanel(Panel):
                     f"<br>no kill: {escape(who)} is not running now (done, or not started)"
                 )
             else:
-                self.status.value += "<br>" + self._kill_line(run, kill)
+                self.status.value += "<br>" + escape(kill.describe(run.origin))
         except Exception as e:  # noqa: BLE001 - shown to the learner
             self._error(e)
         finally:
@@ -274,14 +277,9 @@ class KillPanel(Panel):
             self._error(e)
         self.processes.value = self.cluster.table().data
 
-    @staticmethod
-    def _kill_line(run: Run, kill: Kill) -> str:
-        doing = ", ".join(kill.doing) or "no channel"
-        return f"✗ killed pid {kill.pid} at +{round((kill.t - run.origin) * 1000)} ms; it was running: {escape(doing)}"
-
     def _more(self, run: Run) -> str:
-        lines = [self._kill_line(run, k) for k in self.cluster.kills_of(run)]
-        if lines:
+        lines = [escape(line) for line in self.cluster.notes_of(run)]
+        if self.cluster.kills_of(run):
             lines.append(
                 f"done {self.cluster.recovery_ms(run)} ms after the kill (ttl {self.cluster.ttl} s)"
             )
@@ -360,21 +358,22 @@ class CrashPanel(Panel):
             f"{escape(self.cluster.mode)}"
         )
 
+    def start_options(self) -> dict[str, Any]:
+        if not self.scheduled.value:
+            return {}
+        restart = {"restart_after_s": self.after_s.value} if self.auto.value else {}
+        return {"kill_server_at_ms": self.at_ms.value, **restart}
+
     def _start(self, *, new: bool) -> None:
         super()._start(new=new)
         run = self.last
-        if run is None or run.done or not self.scheduled.value:
-            return
-        kill_at = run.started + self.at_ms.value / 1000
-        threading.Timer(
-            max(0.0, kill_at - time.time()), self._server, kwargs={"kill": True}
-        ).start()
-        if self.auto.value:
-            threading.Timer(
-                max(0.0, kill_at + self.after_s.value - time.time()),
-                self._server,
-                kwargs={"kill": False},
-            ).start()
+        if run is not None and not run.done:  # the server's state, live, while the run goes on
+            threading.Thread(target=self._watch_server, args=(run,), daemon=True).start()
+
+    def _watch_server(self, run: Run) -> None:
+        while not run.done:
+            self._show_server()
+            time.sleep(0.25)
 
     def _server(self, *, kill: bool) -> None:
         try:

@@ -211,17 +211,22 @@ def checks(*, port: int | None = DEFAULT_PORT, kernel: bool = True) -> Iterator[
             )
 
 
-def preflight(*, port: int | None = None, kernel: bool = False) -> bool:
-    """Print every check as it completes; True when all pass.
-
-    Lesson 0 calls it in its kernel as it is: no port or kernel check, since
-    JupyterLab and this kernel are already running.
-    """
+def print_checks(*, port: int | None = None, kernel: bool = False) -> bool:
+    """Print every check as it completes; True when all pass."""
     ok = True
     for check in checks(port=port, kernel=kernel):
         print(check, flush=True)
         ok &= check.ok
     return ok
+
+
+def preflight(*, port: int | None = None, kernel: bool = False) -> None:
+    """Print every check as it completes, for a notebook cell (it echoes nothing more).
+
+    Lesson 0 calls it in its kernel as it is: no port or kernel check, since
+    JupyterLab and this kernel are already running.
+    """
+    print_checks(port=port, kernel=kernel)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     began = time.monotonic()
-    ok = preflight(port=args.port, kernel=True)
+    ok = print_checks(port=args.port, kernel=True)
     print(f"{'ready' if ok else 'NOT ready'} ({time.monotonic() - began:.0f} s)")
     return 0 if ok else 1
 

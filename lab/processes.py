@@ -5,6 +5,10 @@ start may outlive it, so every child is started with ``PR_SET_PDEATHSIG``: the
 Linux kernel sends it SIGKILL when its parent goes, however the parent went.
 That signal follows the *thread* that started the child, so all children are
 started from one long-lived thread, not from whichever thread asked.
+
+Nor may a child die with a mere *interrupt*: JupyterLab's ■ sends SIGINT to the
+kernel's whole process group, so every child gets a session (and so a process
+group) of its own. It still dies with the kernel, through the signal above.
 """
 
 from __future__ import annotations
@@ -48,7 +52,14 @@ def spawn(args: list[str], **popen: Any) -> subprocess.Popen:
             _spawner = threading.Thread(target=_serve, name="lab child spawner", daemon=True)
             _spawner.start()
     done: Future = Future()
-    _requests.put((lambda: subprocess.Popen(args, preexec_fn=_die_with_parent, **popen), done))
+    _requests.put(
+        (
+            lambda: subprocess.Popen(
+                args, preexec_fn=_die_with_parent, start_new_session=True, **popen
+            ),
+            done,
+        )
+    )
     return done.result(timeout=30)
 
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lab.checkpoints import checkpoint_table
+from lab.errors import OneLine
 from lab.ledger import Attempt, Ledger
 
 if TYPE_CHECKING:
     from resonate import Resonate
 
 
-class RunTimeout(TimeoutError):
+class RunTimeout(OneLine, TimeoutError):
     """The run did not finish in time; it goes on in the background."""
 
 
@@ -39,9 +40,17 @@ class Run:
     resubmitted: bool = False
     workflow_pid: int | None = None  # on a cluster: the worker process that claimed the workflow
     function: Callable[..., Any] | None = field(default=None, repr=False)  # the workflow itself
+    notes: list[str] = field(
+        default_factory=list
+    )  # what happened around it, in words (a kill skipped)
 
     def __post_init__(self) -> None:
         self.origin = self.origin or self.started
+
+    def note(self, line: str) -> None:
+        """Add a line to ``notes`` once."""
+        if line not in self.notes:
+            self.notes.append(line)
 
     @property
     def order_id(self) -> str:

@@ -26,10 +26,12 @@ from resonate import Resonate
 from resonate.models.durable_promise import DurablePromise
 
 from channels import send_email, send_push, send_slack, send_sms
+from lab.errors import Refused
 from lab.events import new_event, validate_event
 from lab.ledger import CHANNELS, Fault, Ledger
 from lab.observe import ObservingRegistry
 from lab.run import Run
+from lab.sdk_log import route_sdk_log
 from lab.server import LocalServer, ServerAddress, require_server
 from workflow import notify_all
 
@@ -82,21 +84,21 @@ def _check_workflow(workflow: object) -> Callable[..., Any]:
     if isinstance(workflow, str):
         if workflow not in WORKFLOWS:
             msg = f"workflow must be a generator function or one of {', '.join(WORKFLOWS)}, got {workflow!r}"
-            raise ValueError(msg)
+            raise Refused(msg)
         return WORKFLOWS[workflow]
     if not inspect.isgeneratorfunction(workflow):
         msg = (
             f"workflow must be a generator function like workflow.notify_all — "
             f"def my_workflow(ctx, event, simulate_crash): ... yield ctx.rfi(...) — got {workflow!r}"
         )
-        raise TypeError(msg)
+        raise Refused(msg)
     return workflow
 
 
 def _check_workers(workers: object) -> int:
     if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 32:
         msg = f"workers must be a whole number from 1 to 32, got {workers!r}"
-        raise ValueError(msg)
+        raise Refused(msg)
     return workers
 
 
@@ -105,16 +107,43 @@ def _check_faults(faults: object) -> dict[str, Fault]:
         return {}
     if not isinstance(faults, dict):
         msg = f"faults must be a dict like {{'sms': Fault(fail_first=1)}}, got {type(faults).__name__}"
-        raise TypeError(msg)
+        raise Refused(msg)
     unknown = [c for c in faults if c not in CHANNELS]
     if unknown:
         msg = f"no such channel {unknown[0]!r}; the channels are {', '.join(CHANNELS)}"
-        raise ValueError(msg)
+        raise Refused(msg)
     wrong = [c for c, f in faults.items() if not isinstance(f, Fault)]
     if wrong:
         msg = f"faults[{wrong[0]!r}] must be a Fault(fail_first=..., extra_ms=...)"
-        raise TypeError(msg)
+        raise Refused(msg)
     return dict(faults)
+
+
+def _check_display(
+    *, live: object, timeout: object, title: object, axis_ms: object, lanes: object
+) -> None:
+    """The arguments of ``Lab.run`` that are not the order's, checked before it is submitted."""
+    if not isinstance(live, bool):
+        msg = f"live must be True or False, got {live!r}"
+        raise Refused(msg)
+    if not _is_number(timeout) or not 0 < timeout <= 600:
+        msg = f"timeout must be a number of seconds above 0 and at most 600, got {timeout!r}"
+        raise Refused(msg)
+    if title is not None and not isinstance(title, str):
+        msg = f"title must be text, got {title!r}"
+        raise Refused(msg)
+    if not _is_number(axis_ms) or not 50 <= axis_ms <= 600_000:
+        msg = f"axis_ms must be a number of milliseconds from 50 to 600000, got {axis_ms!r}"
+        raise Refused(msg)
+    if lanes not in ("channel", "worker"):
+        msg = (
+            f"lanes must be 'channel' (a lane per channel) or 'worker' (per process), got {lanes!r}"
+        )
+        raise Refused(msg)
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def _existing(resonate: Resonate, workflow_id: str) -> DurablePromise | None:
@@ -141,7 +170,7 @@ def choose_server(server: str | bool | ServerAddress | None) -> ServerAddress | 
         store = os.environ.get("LAB_STORE", "embedded")
         if store not in ("embedded", "server"):
             msg = f"LAB_STORE must be 'embedded' or 'server', got {store!r}"
-            raise ValueError(msg)
+            raise Refused(msg)
         server = store == "server"
     if server is False:
         return None
@@ -178,6 +207,7 @@ class Lab:
         server: str | bool | ServerAddress | None = None,
         ledger: str | Path | None = None,
     ) -> None:
+        route_sdk_log()
         self.workers = _check_workers(workers)
         self.address = choose_server(server)
         if self.address:
@@ -191,6 +221,11 @@ class Lab:
             if self.address
             else "embedded store (in this process, in memory)"
         )
+
+    def serving(self, workers: int | None = None) -> str:
+        """Who runs an order, in words: "4 workers" (threads in this kernel)."""
+        n = self.workers if workers is None else workers
+        return f"{n} worker{'s' if n != 1 else ''}"
 
     def resonate(self, workers: int | None = None) -> Resonate:
         """The Resonate instance for this configuration, created and registered once."""
@@ -241,10 +276,12 @@ class Lab:
         Everything is checked before anything is submitted: a bad event, fault
         or setting raises and leaves the store and the ledger untouched.
         """
+        if self.address:  # a server that is gone is said in one line, before anything waits on it
+            require_server(self.address)
         event = new_event() if event is None else validate_event(event)
         if not isinstance(simulate_crash, bool):
             msg = f"simulate_crash must be True or False, got {simulate_crash!r}"
-            raise TypeError(msg)
+            raise Refused(msg)
         function = _check_workflow(workflow)
         name = workflow_name(function)
         faults = _check_faults(faults)
@@ -254,11 +291,11 @@ class Lab:
         earlier = existing and _func_of(existing)
         if earlier and earlier != name:
             msg = f"order {event['order_id']} was already submitted to {earlier}; run {name} on a new order"
-            raise ValueError(msg)
+            raise Refused(msg)
         if faults:
             if self.ledger.attempts(event["order_id"]):
                 msg = f"order {event['order_id']} has already run; injected faults apply to new orders only"
-                raise ValueError(msg)
+                raise Refused(msg)
             self.ledger.set_faults(event["order_id"], faults)
         run = Run(workflow_id, event, name, resonate, self.ledger, function=function)
         if (
@@ -290,6 +327,7 @@ class Lab:
         lane per process, ``marks`` returns moments to draw (a kill). A re-run of an order that
         has already completed draws no chart: it says what the store did.
         """
+        _check_display(live=live, timeout=timeout, title=title, axis_ms=axis_ms, lanes=lanes)
         run = self.start(event, **options)
         if live and not run.stored:
             chart = self.timeline(run, title=title, axis_ms=axis_ms, lanes=lanes, marks=marks)

@@ -29,6 +29,7 @@ from resonate import Resonate
 
 from channels import send_email, send_push, send_slack, send_sms
 from exercises.wide import notify_many
+from lab.errors import Refused
 from lab.events import new_event
 from lab.server import LocalServer
 
@@ -177,7 +178,7 @@ def orders_per_second(
     from concurrent.futures import ThreadPoolExecutor
 
     from lab.cluster import Cluster
-    from lab.outage import route_sdk_log
+    from lab.sdk_log import route_sdk_log
 
     route_sdk_log()  # the client reconnecting to the server shut down below logs into SDK_LOG, not into a cell
     cluster = Cluster(
@@ -297,7 +298,7 @@ def sweep(
             "store must be 'embedded' or 'server' and workers a whole number from 1 to 64, "
             f"got {store!r}, {workers!r}"
         )
-        raise ValueError(msg)
+        raise Refused(msg)
     points: dict[int, Point] = {}
     title = f"{store}, {workers} workers: wall against N (dashed: ideal ⌈N/W⌉·{LATENCY_MS} ms)"
     handle = display(HTML(f"<p>measuring N = {', '.join(map(str, ns))}…</p>"), display_id=True)

@@ -30,6 +30,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lab.errors import Refused, Unavailable
 from lab.processes import spawn
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -44,12 +46,8 @@ VERSION = "0.7.25"
 CLAIM_TIMEOUT_S = 5  # --aio-sender-plugin-poll-ttc: see the module's docstring
 
 
-class ServerUnavailable(RuntimeError):
+class ServerUnavailable(Unavailable):
     """No Resonate server answers where the lab was told to look."""
-
-    def _render_traceback_(self) -> list[str]:
-        """In a notebook: the message and what to do, not a wall of traceback."""
-        return [f"\x1b[31mServerUnavailable\x1b[0m: {self}"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ class ServerAddress:
         parts = urlsplit(url if "://" in url else f"http://{url}")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             msg = f"not a server address: {url!r}; expected something like http://127.0.0.1:8001"
-            raise ValueError(msg)
+            raise Refused(msg)
         store = parts.port or int(os.environ.get("RESONATE_PORT_STORE", "8001"))
         poll = int(os.environ.get("RESONATE_PORT_MESSAGE_SOURCE", "8002"))
         return cls(f"{parts.scheme}://{parts.hostname}", store, poll)
@@ -156,6 +154,9 @@ class LocalServer:
         self.address = ServerAddress("http://127.0.0.1", http, poll)
         self._extra = (grpc, metrics)
         self.process: subprocess.Popen | None = None
+        # A panel's Restart button and a scheduled restart may come at once: one start at a time.
+        self._lock = threading.RLock()
+        self.starts = 0  # how often it was started (a restart after a crash makes it 2)
 
     def args(self) -> list[str]:
         grpc, metrics = self._extra
@@ -187,8 +188,13 @@ class LocalServer:
 
     def start(self, timeout: float = 15) -> LocalServer:
         """Start it (same ports, same file as before) and wait until it answers."""
+        with self._lock:
+            return self._start(timeout)
+
+    def _start(self, timeout: float) -> LocalServer:
         if self.running:
             return self
+        self.starts += 1
         with self.log.open("a") as log:
             self.process = spawn(
                 self.args(), stdout=log, stderr=subprocess.STDOUT, cwd=self.run_dir
@@ -208,6 +214,7 @@ class LocalServer:
 
     def kill(self) -> None:
         """SIGKILL, as a crash would: no shutdown, no flush beyond what SQLite already has."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
+        with self._lock:
+            if self.process is not None and self.process.poll() is None:
+                self.process.send_signal(signal.SIGKILL)
+                self.process.wait(10)

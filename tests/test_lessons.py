@@ -61,9 +61,10 @@ def test_welcome(tmp_path: Path) -> None:
         "00_welcome.ipynb",
         """
 import json
+from lab.lesson import guess_ok
 from lab.lesson import environment_checks
 print(json.dumps({"measured": measured, "checks": {w: ok for w, _, ok, _ in environment_checks(lab)},
-                  "ledger": str(lab.ledger.path), "verdict": check(my_slowest_guess, max(measured, key=measured.get))}))
+                  "ledger": str(lab.ledger.path), "verdict": guess_ok(my_slowest_guess, max(measured, key=measured.get))}))
 """,
         tmp_path,
         answers={"my_slowest_guess": '"sms"', "my_sequential_guess_ms": "950"},
@@ -80,11 +81,12 @@ def test_sequential_is_a_staircase(tmp_path: Path) -> None:
         "01_sequential.ipynb",
         """
 import json
+from lab.lesson import guess_ok
 a = run.attempts()
 print(json.dumps({"exercise": [push_first.last.status, push_first.last.as_given, push_first.last.failing()],
                   "wall": run.wall_ms, "sum": sum(run.channel_ms().values()),
                   "order": [x.channel for x in a], "gaps": [a[i+1].started - a[i].ended for i in range(len(a) - 1)],
-                  "verdict": check(my_prediction_ms, run.wall_ms)}))
+                  "verdict": guess_ok(my_prediction_ms, run.wall_ms)}))
 """,
         tmp_path,
         answers={"my_prediction_ms": "950"},
@@ -108,6 +110,7 @@ def test_fan_out_runs_in_parallel_and_needs_workers(
         "02_fan_out.ipynb",
         """
 import json
+from lab.lesson import guess_ok
 from lab.checkpoints import checkpoints
 starts = [x.started for x in run.attempts()]
 lesson_walls = walls
@@ -118,7 +121,7 @@ for w in (1, 4):
     panel.run_button.click()
     walls[w] = panel.wait().wall_ms
 print(json.dumps({"exercise": [fan_out.last.status, fan_out.last.as_given, fan_out.last.failing()],
-                  "wall": run.wall_ms, "lesson_walls": lesson_walls, "verdict": check(my_prediction_ms, run.wall_ms),
+                  "wall": run.wall_ms, "lesson_walls": lesson_walls, "verdict": guess_ok(my_prediction_ms, run.wall_ms),
                   "sum": sum(run.channel_ms().values()), "slowest": max(run.channel_ms().values()),
                   "spread": (max(starts) - min(starts)) * 1000, "seq": sequential.wall_ms, "walls": walls,
                   "ids": [r["id"] for r in checkpoints(run.resonate, run.workflow_id)], "root": run.workflow_id,
@@ -161,6 +164,7 @@ def test_push_failures_retry_push_only_and_widgets_stay_live(
         "03_push_failures.ipynb",
         """
 import json, time
+from lab.lesson import guess_ok
 def attempts(r):
     return {c: [x.outcome for x in r.attempts() if x.channel == c] for c in ("email", "sms", "slack", "push")}
 
@@ -178,7 +182,7 @@ panel.rerun_button.click()          # the order is done now: the stored result
 stored = panel.wait()
 stored_chart = panel.timeline.children[0].value
 print(json.dumps({"exercise": [branch_ids.last.status, branch_ids.last.as_given, branch_ids.last.failing()],
-    "verdict": check(my_prediction, run.sends()), "again_stored": again.stored, "again_new": len(again.new_attempts()),
+    "verdict": guess_ok(my_prediction, run.sends()), "again_stored": again.stored, "again_new": len(again.new_attempts()),
     "joined_origin": joined.origin - first.started, "joined_resubmitted": joined.resubmitted and not joined.stored,
     "stored_status": panel.status.value, "stored_chart": stored_chart, "joined_chart": joined_chart,
     "scripted": attempts(run), "scripted_sends": run.sends(), "again_ms": again.wall_ms, "run_ms": run.wall_ms,
@@ -261,6 +265,7 @@ def test_worker_kills_lesson_kills_a_worker_and_finishes_the_order(tmp_path: Pat
         "04_worker_kills.ipynb",
         """
 import json
+from lab.lesson import guess_ok
 first_kill = cluster.kills_of(run)[0]
 panel = KillPanel(cluster)
 panel.target.value = "email"
@@ -272,7 +277,7 @@ last = idempotency_key.last
 print(json.dumps({"exercise": [last.status, last.as_given, last.failing()],
     "result": run.result["channels_notified"], "killed_pid": first_kill.pid, "doing": first_kill.doing,
     "recovery_ms": cluster.recovery_ms(run), "ttl": cluster.ttl, "rerun": sorted(cluster.rerun_completed(run)),
-    "sends": run.sends(), "verdict": check(my_rerun_completed, cluster.rerun_completed(run)),
+    "sends": run.sends(), "verdict": guess_ok(my_rerun_completed, cluster.rerun_completed(run)),
     "twice_same": twice.result == other_result, "twice_sends": twice.sends(),
     "panel_kills": [k.target for k in cluster.kills_of(clicked)], "panel_status": panel.status.value,
     "panel_sends": clicked.sends(), "lanes": [w.pid for w in cluster.pool],
@@ -340,6 +345,7 @@ def test_server_crash_lesson_finishes_the_order_and_forgets_nothing(tmp_path: Pa
         "05_server_crash.ipynb",
         """
 import json
+from lab.lesson import guess_ok
 from lab.outage import SDK_LOG
 panel = CrashPanel(crash)
 panel.at_ms.value = 100
@@ -350,7 +356,7 @@ print(json.dumps({
     "exercise": [redelivery.last.status, redelivery.last.as_given, redelivery.last.failing()],
     "result": run.result["channels_notified"], "resent": sorted(crash.resent(run)), "sends": run.sends(),
     "restart_to_done": crash.restart_to_done_ms(run),
-    "verdicts": [check(my_finishes, True), check(my_resent, crash.resent(run))],
+    "verdicts": [guess_ok(my_finishes, True), guess_ok(my_resent, crash.resent(run))],
     "lost_done": lost.done, "lost_sends": lost.ledger.sends(lost.order_id),
     "memory_knows": "no promise" in memory.promises(lost).data,
     "panel_status": panel.status.value, "panel_sends": clicked.sends(), "panel_outages": len(crash.outages_of(clicked)),
@@ -388,13 +394,14 @@ def test_scaling_lesson_measures_the_cost_model(tmp_path: Path) -> None:
         "06_scaling.ipynb",
         """
 import json
+from lab.lesson import guess_ok
 panel = ScalingPanel()
 panel.workers.value, panel.largest.value = 16, 16
 panel.sweep_button.click()
 panel.wait(120)
 swept = {n: p.wall_ms for n, p in panel.points.items()}
 print(json.dumps({"four": {n: p.wall_ms for n, p in four.items()}, "wide": {n: p.wall_ms for n, p in wide.items()},
-                  "verdict": check(my_wall_16_ms, round(four[16].wall_ms)), "swept": swept,
+                  "verdict": guess_ok(my_wall_16_ms, round(four[16].wall_ms)), "swept": swept,
                   "plot": "lab-scaling" in panel.plot.value}))
 """,
         tmp_path,

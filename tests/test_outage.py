@@ -84,7 +84,7 @@ def test_an_in_memory_server_forgets_the_order(
 
 def test_a_run_cannot_start_while_the_server_is_down(crash: ServerCrash) -> None:
     crash.kill_server()
-    with pytest.raises(RuntimeError, match="the server is down: restart it first"):
+    with pytest.raises(RuntimeError, match="the server is down: press Restart server"):
         crash.start()
     assert crash.restart_server() is not None and crash.server_up
     assert crash.start().wait(20)["channels_notified"] == 4

@@ -140,7 +140,7 @@ class Cluster(Lab):
 
     @property
     def mode(self) -> str:
-        return f"server at {self.address.url} with {len(self.running())} worker processes (ttl {self.ttl} s)"
+        return f"server at {self.address.url} with {self.serving()} (ttl {self.ttl} s)"
 
     # -- the kernel is a client: it submits, it never runs a task
 

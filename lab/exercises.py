@@ -237,8 +237,8 @@ def _own_branches(run: Run) -> Criterion:
         c = missing[0]
         return Criterion(
             False,
-            f"no durable promise {run.workflow_id}.{c}: give each branch its own id, "
-            f'.options(id=f"{{ctx.id}}.{c}") — a retry or replay finds its result there',
+            f"no durable promise {run.workflow_id}.{c}: the store holds no result for {c}, "
+            "so a retry or replay cannot find one — every branch needs an id of its own",
         )
     wrong = [
         c for c in CHANNELS if f"msg_{c}_" not in str(found[f"{run.workflow_id}.{c}"]["value"])
@@ -363,9 +363,9 @@ class BranchIds(Exercise):
     lesson = "03"
     function = "notify_bug_hunt"
     hints = (
-        "The result says 4/4. Ask the ledger instead: `verdict.run.ledger_table()` — which "
-        "channel has no attempt at all?",
-        "Then ask the store: `verdict.run.checkpoints()` — one promise per channel? Compare "
+        "The result says 4/4. Ask the ledger instead: `branch_ids.last.run.ledger_table()` — "
+        "which channel has no attempt at all?",
+        "Then ask the store: `branch_ids.last.run.checkpoints()` — one promise per channel? Compare "
         "each `.options(id=...)` line with its channel.",
         "Two branches share one id, so the SDK hands the second one the first one's stored "
         "result — and never calls its function.",

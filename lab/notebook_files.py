@@ -1,11 +1,12 @@
-"""Lessons are saved as they are committed: what a learner runs never reaches git.
+"""The committed lessons are saved as they are committed: what a learner runs never reaches git.
 
-JupyterLab (and its autosave) writes outputs, execution counts, widget state
-and the kernel's language details into the notebook a learner works in. The
-lessons' Jupyter server saves every notebook through ``pre_save`` instead
-(``scripts/jupyter_server_config.py``), so a run-and-saved lesson is byte for
-byte the committed one: ``git status`` stays clean and a ``git pull``
-mid-workshop does not conflict. What the learner types in a cell is kept.
+Learners work in their own copies (``my-work/``, see ``lab.workspace``), which
+keep every output so a reload finds them. A notebook under ``notebooks/`` — the
+course itself, opened by an instructor editing it — is saved through
+``pre_save`` (``scripts/jupyter_server_config.py``): JupyterLab's outputs,
+execution counts, widget state and the kernel's language details are stripped,
+so a run-and-saved lesson is byte for byte the committed one and ``git status``
+stays clean.
 
     python -m lab.notebook_files notebooks/*.ipynb   # rewrite files in the committed form
 """
@@ -55,9 +56,16 @@ def canonical(text: str) -> str:
     return json.dumps(clean(json.loads(text)), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def pre_save(model: dict, **_: object) -> None:
-    """Jupyter's ``ContentsManager.pre_save_hook``: strip a notebook before it is written."""
-    if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
+COMMITTED = ("notebooks/",)  # where the course's own notebooks live (relative to the server root)
+
+
+def pre_save(model: dict, path: str = "", **_: object) -> None:
+    """Jupyter's ``ContentsManager.pre_save_hook``: strip a committed lesson before it is written.
+
+    A learner's working copy (anywhere else, ``my-work/`` above all) keeps its outputs.
+    """
+    committed = path.lstrip("/").startswith(COMMITTED)
+    if committed and model.get("type") == "notebook" and isinstance(model.get("content"), dict):
         clean(model["content"])
 
 

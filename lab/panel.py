@@ -141,7 +141,7 @@ class Panel:
             title = f"re-run of {run.workflow_id} — drawn on the original run's clock"
         else:
             self.status.value = f"running {escape(run.workflow_id)} on {workers}…"
-            title = f"{run.workflow} — {run.workflow_id} — {workers}"
+            title = f"{run.label} — {run.workflow_id} — {workers}"
         chart = LiveTimeline(run, title=title, **self.lab.timeline_options())
         self.timeline.children = [chart.widget]
         threading.Thread(target=self._follow, args=(run, chart), daemon=True).start()

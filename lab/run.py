@@ -53,6 +53,11 @@ class Run:
             self.notes.append(line)
 
     @property
+    def label(self) -> str:
+        """The workflow's name as the learner wrote it (``workflow`` is its registered name)."""
+        return getattr(self.function, "__name__", None) or self.workflow
+
+    @property
     def order_id(self) -> str:
         return self.event["order_id"]
 
@@ -125,7 +130,7 @@ class Run:
             return self.resubmission_summary()
         per = self.channel_ms()
         return (
-            f"{self.workflow} run of {self.workflow_id}: {result['channels_notified']}/4 channels notified\n"
+            f"{self.label} run of {self.workflow_id}: {result['channels_notified']}/4 channels notified\n"
             f"  wall time            {self.wall_ms:5d} ms\n"
             f"  slowest channel      {max(per.values()):5d} ms ({max(per, key=per.get)})\n"
             f"  sum of the channels  {sum(per.values()):5d} ms\n"

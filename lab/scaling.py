@@ -317,14 +317,15 @@ def throughput_table(rows: list[Throughput]) -> Any:
 
     from lab.tables import html_table
 
-    base = rows[0].per_second
+    ones = [t.per_second for t in rows if t.processes == 1]
+    base = ones[-1] if ones else None  # no 1-process row measured: no ratio to show
     cells = [
         (
             t.processes,
             t.orders,
             f"{t.seconds:.2f} s",
             f"{t.per_second:.1f}",
-            f"{t.per_second / base:.2f}×",
+            f"{t.per_second / base:.2f}×" if base else "— (run 1 process too)",
             f"{t.cpu_busy:.0%}",
         )
         for t in rows

@@ -234,7 +234,7 @@ class LiveTimeline:
 
         self.run = run
         self.lanes = lanes
-        self.title = title if title is not None else f"{run.workflow} — {run.workflow_id}"
+        self.title = title if title is not None else f"{run.label} — {run.workflow_id}"
         self.axis_ms = axis_ms
         self.marks = marks
         self.chart_id = f"t{next(_chart_ids)}"

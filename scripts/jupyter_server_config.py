@@ -1,6 +1,23 @@
 # The lessons' Jupyter server settings: scripts/lessons, Binder's start and the
 # browser test all launch JupyterLab with --config pointing here.
-# Every notebook is saved in its committed form (no outputs), so running and
-# saving the lessons leaves the git checkout clean. See lab/notebook_files.py.
+# - Learners work in my-work/ (git-ignored copies, lab/workspace.py): JupyterLab opens
+#   lesson 0 there, and the link it prints goes there too.
+# - A committed lesson under notebooks/ is saved without outputs, so the checkout
+#   stays clean (lab/notebook_files.py).
+# - The file browser hides the build's and the lab's own folders.
 c = get_config()  # noqa: F821 - provided by Jupyter when it loads this file
 c.ContentsManager.pre_save_hook = "lab.notebook_files.pre_save"
+c.LabApp.default_url = "/lab/tree/my-work/00_welcome.ipynb"
+c.ContentsManager.hide_globs = [
+    "__pycache__",
+    "*.pyc",
+    "*.pyo",
+    ".DS_Store",
+    "*~",
+    "*.egg-info",
+    ".lab-runs",
+    "tools",
+    "test-artifacts",
+    "site",
+    "build",
+]

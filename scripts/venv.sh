@@ -45,3 +45,8 @@ if [ ! -f "$STAMP" ]; then
   rm -f "$VENV"/.installed-*
   touch "$STAMP"
 fi
+
+# JupyterLab defaults for a room (scripts/jupyterlab-overrides.json): save every 5 s, so a
+# reloaded tab finds its outputs; no news pop-up over the corner on the first launch.
+mkdir -p "$VENV/share/jupyter/lab/settings"
+cp "$ROOT/scripts/jupyterlab-overrides.json" "$VENV/share/jupyter/lab/settings/overrides.json"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import nbformat
@@ -16,6 +17,7 @@ ROOT = (
 NOTEBOOKS = ROOT / "notebooks"
 
 
+CELL_LIMIT_S = 60  # no lesson cell may keep a room waiting longer, on any pass
 PREDICTION = re.compile(r"^(my_\w+) = None\b.*$", re.MULTILINE)
 
 
@@ -51,11 +53,14 @@ def execute(
     name: str,
     probe: str,
     run_dir: Path,
-    passes: int = 2,
+    passes: int = 3,
     answers: dict[str, str] | None = None,
     code: dict[str, str] | None = None,
 ) -> dict:
     """Run every cell of ``name`` ``passes`` times in one fresh kernel, then ``probe``.
+
+    Three passes by default, as a room re-runs cells: every pass must tell the same
+    story, no cell may take over ``CELL_LIMIT_S``, and no cell may show an error.
 
     ``answers`` fills in the learner's guesses (``{"my_prediction_ms": "950"}``);
     without it they stay ``None``, as the lesson is committed. ``code`` puts a
@@ -75,11 +80,14 @@ def execute(
         for n in range(passes):
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type == "code":
+                    began = time.monotonic()
                     client.execute_cell(cell, index)
+                    took = time.monotonic() - began
                     errors = [o for o in cell.outputs if o.output_type == "error"]
                     assert not errors, (
                         f"{name} pass {n + 1}, cell {index}: {errors[0].ename}: {errors[0].evalue}"
                     )
+                    assert took < CELL_LIMIT_S, f"{name} pass {n + 1}, cell {index}: {took:.0f} s"
         probe_cell = nbformat.v4.new_code_cell(probe)
         nb.cells.append(probe_cell)
         client.execute_cell(probe_cell, len(nb.cells) - 1)

@@ -124,6 +124,12 @@ def test_without_a_server_the_build_and_the_launch_go_on_and_lesson_4_says_why(
         str(home / ".resonate" / "server.log") in launched.stderr
     )  # and where start logged its attempt
     assert "no Resonate server" in (home / ".resonate" / "server.log").read_text()
+    # The learner's working copies, and the lessons' JupyterLab settings where Binder's
+    # JupyterLab reads them (it is launched by repo2docker, not by scripts/lessons).
+    assert (home / "my-work" / "00_welcome.ipynb").is_file()
+    prefix = binder_python.parent
+    assert (prefix / "etc" / "jupyter" / "jupyter_server_config.py").is_file()
+    assert (prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json").is_file()
 
 
 @pytest.mark.skipif(

@@ -66,6 +66,9 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(value))
     repo = clone_of_working_tree(tmp / "clone")
+    subprocess.run(  # the learner's working copies, as scripts/lessons makes them on launch
+        [sys.executable, "-m", "lab.workspace", "--root", str(repo)], check=True, cwd=ROOT
+    )
     port = free_port()
     env = {
         **os.environ,
@@ -180,7 +183,7 @@ def open_and_run_all(browser: object, url: str, name: str):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        page.goto(f"{url}/lab/workspaces/{Path(name).stem}/tree/notebooks/{name}?reset")
+        page.goto(f"{url}/lab/workspaces/{Path(name).stem}/tree/my-work/{name}?reset")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
         page.wait_for_function(KERNEL_READY, timeout=60_000, polling=250)
         page.evaluate("() => window.jupyterapp.shell.activateById('filebrowser')")
@@ -243,7 +246,7 @@ SAVED: dict[str, tuple[Path, float]] = {}
 
 def save(page, repo: Path, name: str) -> None:
     """Save the lesson, as a learner presses Ctrl+S, and note when."""
-    SAVED[name] = (repo / "notebooks" / name, time.time() - 0.01)
+    SAVED[name] = (repo / "my-work" / name, time.time() - 0.01)
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
     page.wait_for_function(f"() => !({DIRTY})()", timeout=15_000)
 
@@ -320,6 +323,17 @@ def test_fan_out_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
     screenshot(page, "02_fan_out")
     save(page, repo, "02_fan_out.ipynb")
     assert not errors
+    # A learner reloads the tab: the outputs, the charts and the verdict are all still there.
+    charts, texts = timelines.count(), page.locator(".jp-OutputArea-output").count()
+    page.reload()
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function(KERNEL_READY, timeout=60_000, polling=250)
+    page.locator("text=fan_out: not yet ✗").wait_for(timeout=30_000)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('svg.lab-timeline').length >= {charts}", timeout=30_000
+    )
+    assert page.locator(".jp-OutputArea-output").count() >= texts
+    assert page.evaluate(DIRTY) is False
 
 
 def test_push_failures_clicked_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
@@ -459,11 +473,18 @@ def test_scaling_clicked_in_browser(jupyter: tuple[str, Path], browser: object) 
     assert not errors
 
 
-def test_saved_lessons_leave_the_clone_clean(jupyter: tuple[str, Path]) -> None:
-    """Runs last: every lesson was run and saved, with its outputs, and git sees no change."""
+def test_saved_lessons_keep_their_outputs_and_leave_the_clone_clean(
+    jupyter: tuple[str, Path],
+) -> None:
+    """Runs last: every lesson was run and saved in my-work/, with its outputs, and git sees no change."""
     repo = jupyter[1]
     saved = SAVED.values()
     assert len(saved) == 7 and all(p.stat().st_mtime > t for p, t in saved), (
         "every lesson was saved after its run"
     )
+    for path, _ in saved:
+        cells = json.loads(path.read_text())["cells"]
+        assert any(c.get("outputs") for c in cells if c["cell_type"] == "code"), (
+            f"{path.name} was saved without its outputs: a reload would lose them"
+        )
     assert git(repo, "status", "--porcelain") == ""

@@ -105,3 +105,64 @@ def test_a_killed_kernel_leaves_no_server_or_worker(tmp_path: Path) -> None:
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in pids if alive(p)], "the server or a worker outlived its killed kernel"
+
+
+def test_the_lessons_scripted_kill_holds_ten_times_in_a_row(cluster: Cluster) -> None:
+    """Lesson 4's kill cell, re-run: push is confirmed before every kill, email is in flight."""
+    recoveries = []
+    for trial in range(10):
+        run = cluster.start(kill="email", after="push")
+        result = run.wait(30)
+        where = f"trial {trial}: {cluster.notes_of(run)}"
+        assert result["channels_notified"] == 4, where
+        kills = cluster.kills_of(run)
+        assert len(kills) == 1 and "email" in kills[0].doing, where
+        push = [a for a in run.attempts() if a.channel == "push"]
+        assert push[0].outcome == "sent" and push[0].ended < kills[0].t, where  # confirmed first
+        assert len(push) == 1 and cluster.rerun_completed(run) == set(), where
+        recoveries.append(cluster.recovery_ms(run))
+        assert recoveries[-1] < (max(cluster.ttl, CLAIM_TIMEOUT_S) + 2) * 1000, where
+    recoveries.sort()
+    print(
+        f"scripted kill ×10, kill → done ms: min {recoveries[0]}, median {recoveries[5]}, max {recoveries[-1]}"
+    )
+
+
+def test_a_kill_never_fires_after_its_run(cluster: Cluster) -> None:
+    """A kill scheduled past the run's end kills nobody, then or during the next order."""
+    run = cluster.start(kill="workflow", at_ms=8000)
+    run.wait(30)
+    before = len(cluster.running())
+    nxt = cluster.run(live=False, timeout=30)
+    assert nxt.result["channels_notified"] == 4
+    time.sleep(max(0.0, run.started + 8.5 - time.time()))
+    assert not cluster.kills_of(run) and not cluster.kills_of(nxt)
+    assert len(cluster.running()) == before
+    assert any("no kill" in n for n in run.notes), run.notes
+
+
+def test_a_worker_the_sdk_ends_is_restarted_and_no_order_is_lost(cluster: Cluster) -> None:
+    """SDK 0.6.7 exits on a claim the server refuses. Provoked honestly: a worker frozen past
+    the claim timeout (SIGSTOP) while orders arrive; its stale claims fail when it thaws."""
+    cluster.scale(3)
+    frozen = cluster.running()[0]
+    os.kill(frozen.pid, signal.SIGSTOP)
+    try:
+        runs = [cluster.start(top_up=False) for _ in range(8)]
+        time.sleep(CLAIM_TIMEOUT_S + 2)
+    finally:
+        os.kill(frozen.pid, signal.SIGCONT)
+    for run in runs:
+        assert run.wait(60)["channels_notified"] == 4
+        assert all(n >= 1 for n in run.sends().values()) and set(run.sends()) == set(CHANNELS)
+    deadline = time.monotonic() + 10
+    while frozen.replaced_by is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    restarts = [r for r in cluster.workers_pool.restarts if r.pid == frozen.pid]
+    assert restarts, (
+        f"the frozen worker did not exit: {frozen.state}; {frozen.log.read_text()[-500:]}"
+    )
+    assert restarts[0].reason.startswith("SDK error: ResonateStoreError"), restarts[0]
+    assert "restarted as" in str(restarts[0]) and restarts[0].new_pid in [
+        w.pid for w in cluster.running()
+    ]

@@ -73,12 +73,36 @@ def test_lessons_help_prints_usage() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "scripts/lessons --no-browser --port 8899" in done.stdout
+    assert "as root" in done.stdout and "my-work/" in done.stdout
     assert "pip" not in done.stdout + done.stderr
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root: the workshop VM case")
 def test_lessons_command_as_root_answers_on_its_port(tmp_path: Path) -> None:
-    _serve_lessons(tmp_path, [])  # JupyterLab refuses to start as root unless told --allow-root
+    log = _serve_lessons(
+        tmp_path, []
+    )  # JupyterLab refuses to start as root unless told --allow-root
+    # The link it prints opens lesson 0 in the learner's own copy, not the Launcher.
+    assert "/lab/tree/my-work/00_welcome.ipynb?token=" in log, log[-2000:]
+    assert (ROOT / "my-work" / "00_welcome.ipynb").is_file()
+
+
+def test_working_copies_are_made_once_and_reset_on_request(tmp_path: Path) -> None:
+    from lab.workspace import main
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "04_worker_kills.ipynb").write_text("course v1")
+    assert main(["--root", str(tmp_path)]) == 0
+    copy = tmp_path / "my-work" / "04_worker_kills.ipynb"
+    copy.write_text("the learner's work")
+    (tmp_path / "notebooks" / "04_worker_kills.ipynb").write_text("course v2")  # a git pull
+    assert main(["--root", str(tmp_path)]) == 0
+    assert copy.read_text() == "the learner's work"  # never overwritten
+    assert main(["--root", str(tmp_path), "--reset", "04"]) == 0
+    assert copy.read_text() == "course v2"
+    kept = list((tmp_path / "my-work").glob("04_worker_kills.before-reset-*.ipynb"))
+    assert len(kept) == 1 and kept[0].read_text() == "the learner's work"
+    assert main(["--root", str(tmp_path), "--reset", "09"]) == 2
 
 
 def test_lessons_command_as_an_ordinary_user_answers_on_its_port(tmp_path: Path) -> None:

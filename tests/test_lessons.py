@@ -64,7 +64,8 @@ import json
 from lab.lesson import guess_ok
 from lab.lesson import environment_checks
 print(json.dumps({"measured": measured, "checks": {w: ok for w, _, ok, _ in environment_checks(lab)},
-                  "ledger": str(lab.ledger.path), "verdict": guess_ok(my_slowest_guess, max(measured, key=measured.get))}))
+                  "ledger": str(lab.ledger.path),
+                  "verdict": guess_ok(my_slowest_guess, max(measured, key=measured.get))}))
 """,
         tmp_path,
         answers={"my_slowest_guess": '"sms"', "my_sequential_guess_ms": "950"},
@@ -182,7 +183,8 @@ panel.rerun_button.click()          # the order is done now: the stored result
 stored = panel.wait()
 stored_chart = panel.timeline.children[0].value
 print(json.dumps({"exercise": [branch_ids.last.status, branch_ids.last.as_given, branch_ids.last.failing()],
-    "verdict": guess_ok(my_prediction, run.sends()), "again_stored": again.stored, "again_new": len(again.new_attempts()),
+    "verdict": guess_ok(my_prediction, run.sends()), "again_stored": again.stored,
+    "again_new": len(again.new_attempts()),
     "joined_origin": joined.origin - first.started, "joined_resubmitted": joined.resubmitted and not joined.stored,
     "stored_status": panel.status.value, "stored_chart": stored_chart, "joined_chart": joined_chart,
     "scripted": attempts(run), "scripted_sends": run.sends(), "again_ms": again.wall_ms, "run_ms": run.wall_ms,

@@ -46,6 +46,30 @@ def _call(base: str, method: str, path: str, body: dict | None = None) -> tuple[
         return e.code, json.loads(e.read() or b"null")
 
 
+def _race_once(base: str, root: str, leaf: str, far: int, *, delay: float) -> dict:
+    """Create-callback on ``leaf`` and resolve it from two threads at the same moment."""
+    answers: dict[str, tuple[int, dict]] = {}
+    go = threading.Barrier(2)
+
+    def callback() -> None:
+        go.wait()
+        body = {"rootPromiseId": root, "timeout": far, "recv": "poll://any@nobody"}
+        answers["cb"] = _call(base, "POST", f"/promises/callback/{leaf}", body)
+
+    def resolve() -> None:
+        go.wait()
+        time.sleep(delay)  # spread the resolve over the callback's store steps
+        body = {"state": "RESOLVED", "value": {}}
+        answers["rs"] = _call(base, "PATCH", f"/promises/{leaf}", body)
+
+    threads = [threading.Thread(target=callback), threading.Thread(target=resolve)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
 def race(base: str, tag: str, trials: int) -> dict[str, list[tuple[str, str]]]:
     """Create-callback on a leaf while the leaf is resolved; the answers, by kind."""
     far = int((time.time() + 3600) * 1000)
@@ -59,30 +83,7 @@ def race(base: str, tag: str, trials: int) -> dict[str, list[tuple[str, str]]]:
         root, leaf = f"race-{tag}/{i}", f"race-{tag}/{i}.leaf"
         for pid in (root, leaf):
             _call(base, "POST", "/promises", {"id": pid, "timeout": far, "param": {}, "tags": {}})
-        answers: dict[str, tuple[int, dict]] = {}
-        go = threading.Barrier(2)
-
-        def callback(root: str = root, leaf: str = leaf) -> None:
-            go.wait()
-            answers["cb"] = _call(
-                base,
-                "POST",
-                f"/promises/callback/{leaf}",
-                {"rootPromiseId": root, "timeout": far, "recv": "poll://any@nobody"},
-            )
-
-        def resolve(leaf: str = leaf, delay: float = (i % 7) * 0.002) -> None:
-            go.wait()
-            time.sleep(delay)  # spread the resolve over the callback's store steps
-            answers["rs"] = _call(
-                base, "PATCH", f"/promises/{leaf}", {"state": "RESOLVED", "value": {}}
-            )
-
-        threads = [threading.Thread(target=callback), threading.Thread(target=resolve)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        answers = _race_once(base, root, leaf, far, delay=(i % 7) * 0.002)
         code, body = answers["cb"]
         state = (body or {}).get("promise", {}).get("state")
         if code == 201:

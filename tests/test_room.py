@@ -1,0 +1,169 @@
+"""What a room does that a script does not: Interrupt mid-run and idle, and bad arguments.
+
+A real kernel (jupyter_client), the real server and worker processes: JupyterLab's ■
+is ``interrupt_kernel``, which SIGINTs the kernel's process group. The course's
+children must survive it, and the next run must finish within its timeout with
+no SDK reconnect lines in the cell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+from lab import Fault, Lab
+from lab.cluster import Cluster
+from lab.errors import Refused
+from lab.outage import ServerCrash
+from lab.processes import alive
+from lab.server import server_binary
+from tests.conftest import ROOT
+
+needs_server = pytest.mark.skipif(server_binary() is None, reason="needs the Resonate server")
+
+
+class Kernel:
+    """One real IPython kernel, driven as JupyterLab drives it."""
+
+    def __init__(self, run_dir: Path) -> None:
+        env = {**os.environ, "LAB_RUN_DIR": str(run_dir)}
+        self.km, self.kc = start_new_kernel(
+            kernel_name="python3", env=env, cwd=str(ROOT / "notebooks")
+        )
+
+    def run(self, code: str, *, interrupt_after: float | None = None, timeout: float = 120) -> dict:
+        """Execute ``code``; with ``interrupt_after`` press ■ that many seconds in. Its outputs and seconds."""
+        began = time.monotonic()
+        msg_id = self.kc.execute(code)
+        interrupted = False
+        out = {"text": "", "errors": [], "traceback_lines": 0}
+        while True:
+            if (
+                interrupt_after is not None
+                and not interrupted
+                and time.monotonic() - began > interrupt_after
+            ):
+                self.km.interrupt_kernel()
+                interrupted = True
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.2)
+            except Exception:  # noqa: BLE001 - queue.Empty: nothing yet
+                assert time.monotonic() - began < timeout, (
+                    f"{code!r} still running after {timeout} s"
+                )
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                out["text"] += content["text"]
+            elif kind == "error":
+                out["errors"].append(content["ename"])
+                out["traceback_lines"] = max(out["traceback_lines"], len(content["traceback"]))
+            elif kind == "status" and content["execution_state"] == "idle":
+                out["seconds"] = time.monotonic() - began
+                return out
+
+    def value(self, code: str) -> object:
+        """The JSON a cell prints on its last line."""
+        out = self.run(code)
+        assert not out["errors"], out
+        return json.loads(out["text"].strip().splitlines()[-1])
+
+    def stop(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def kernel(tmp_path: Path) -> Iterator[Kernel]:
+    k = Kernel(tmp_path)
+    yield k
+    k.stop()
+
+
+SLOW = "faults={c: Fault(extra_ms=1500) for c in CHANNELS}"
+
+
+@needs_server
+@pytest.mark.parametrize("lesson", ["04", "05"])
+def test_interrupt_idle_and_mid_run_then_the_next_run_finishes(kernel: Kernel, lesson: str) -> None:
+    setup = (
+        "from lab.cluster import Cluster\ncluster = Cluster(processes=3, ttl=2)"
+        if lesson == "04"
+        else "from lab.outage import ServerCrash\ncluster = ServerCrash(processes=2)"
+    )
+    kernel.run(f"import json, time\nfrom lab import CHANNELS, Fault\n{setup}")
+    pids = kernel.value(
+        "print(json.dumps([w.pid for w in cluster.running()] + [cluster.local.process.pid]))"
+    )
+
+    idle = kernel.run("time.sleep(30)", interrupt_after=1.0)
+    assert idle["errors"] == ["KeyboardInterrupt"] and idle["seconds"] < 10
+    assert all(alive(p) for p in pids), "Interrupt on an idle cell killed the server or a worker"
+
+    crash = ', kill_server_after="push", restart_after_s=1' if lesson == "05" else ""
+    mid = kernel.run(f"run = cluster.run({SLOW}{crash}, timeout=30)", interrupt_after=0.8)
+    assert mid["errors"] == ["KeyboardInterrupt"] and mid["seconds"] < 10
+    assert all(alive(p) for p in pids), "Interrupt mid-run killed the server or a worker"
+
+    after = kernel.run(
+        "nxt = cluster.run(timeout=20)\nprint(json.dumps(nxt.result['channels_notified']))"
+    )
+    assert not after["errors"], after
+    assert after["text"].strip().splitlines()[-1] == "4" and after["seconds"] < 20
+    assert "Cannot connect" not in idle["text"] + mid["text"] + after["text"]
+
+
+def _count(db: Path, table: str) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+@needs_server
+def test_every_bad_argument_is_one_line_and_submits_nothing(tmp_path: Path) -> None:
+    os.environ["LAB_RUN_DIR"] = str(tmp_path)
+    try:
+        lab = Lab(workers=4, ledger=tmp_path / "ledger.sqlite")
+        crash = ServerCrash(processes=1)
+        cluster = Cluster(processes=1)
+        bad = {
+            "Lab(workers=0)": lambda: Lab(workers=0),
+            "Cluster(processes=0)": lambda: Cluster(processes=0),
+            "a bad event": lambda: lab.run({"order_id": 1}),
+            "timeout=-1": lambda: lab.run(timeout=-1),
+            'timeout="5"': lambda: lab.run(timeout="5"),
+            'axis_ms="x"': lambda: lab.run(axis_ms="x"),
+            'lanes="nope"': lambda: lab.run(lanes="nope"),
+            "faults on no channel": lambda: lab.run(faults={"fax": Fault(fail_first=1)}),
+            "at_ms=-5": lambda: cluster.run(kill="email", at_ms=-5),
+            'kill="fax"': lambda: cluster.run(kill="fax", after="push"),
+            "a kill with no moment": lambda: cluster.run(kill="email"),
+            'after="fax"': lambda: cluster.run(kill="email", after="fax"),
+            "kill_server_at_ms=True": lambda: crash.run(kill_server_at_ms=True),
+            'kill_server_after="x"': lambda: crash.run(kill_server_after="x"),
+            "restart_after_s=-1": lambda: crash.run(kill_server_at_ms=100, restart_after_s=-1),
+        }
+        ledgers = [lab.ledger.path, cluster.ledger.path]
+        before = [_count(db, "attempts") for db in ledgers]
+        for what, call in bad.items():
+            with pytest.raises(ValueError) as refused:
+                call()
+            lines = refused.value._render_traceback_()
+            assert len(lines) == 1 and "\n" not in lines[0], f"{what}: {lines}"
+            if not isinstance(refused.value, Refused):
+                assert type(refused.value).__name__ == "InvalidEvent", what
+        time.sleep(1)  # anything submitted by mistake would have run by now
+        assert [_count(db, "attempts") for db in ledgers] == before, "a refused call ran a channel"
+    finally:
+        del os.environ["LAB_RUN_DIR"]

@@ -112,6 +112,8 @@ def main() -> None:
             f"orders unfinished after 60 s: {sum(t.unfinished for t in runs)} of {args.orders * len(runs)})",
             flush=True,
         )
+        for order in (o for t in runs for o in t.stuck):  # named, never waited on silently
+            print(f"{'':>9}stuck (lost wake-up): {order}", flush=True)
     with (OUT / f"throughput-{args.tag}.csv").open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(

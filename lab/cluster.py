@@ -152,7 +152,7 @@ class Cluster(Lab):
             group="lessons-client",
             pid=f"kernel-{os.getpid()}-{next(_clients)}",  # one per instance: the server answers each its own
             workers=1,
-            log_level="ERROR",
+            log_level="CRITICAL",  # the SDK's per-function error lines would land in a cell
         )
         resonate.start()
         return resonate

@@ -10,6 +10,8 @@ messages the customer really got, not the attempts.
 The message goes out when the request arrives; the gateway's answer takes
 250 ms to come back. A worker killed in between has sent the SMS but never
 learned so: its re-run sends again, unless the key says it is the same SMS.
+An answer can also be lost on the way back (``Ledger.lose_answer``): the call
+raises after the SMS went out, and the SDK retries the branch — attempt 2.
 """
 
 from __future__ import annotations
@@ -47,10 +49,13 @@ class SmsGateway:
             raise Refused(msg)
         started = time.time()
         new_id = "msg_sms_" + "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
-        _, message_id = self._ledger().provider_request(
-            event["order_id"], "sms", idempotency_key, new_id
-        )
+        ledger = self._ledger()
+        _, message_id = ledger.provider_request(event["order_id"], "sms", idempotency_key, new_id)
         time.sleep(ANSWER_MS / 1000)
+        if ledger.answer_lost(event["order_id"], "sms"):
+            # The SMS went out; the answer never came back. The SDK retries the branch.
+            msg = "the SMS gateway's answer was lost (it had sent the SMS)"
+            raise TimeoutError(msg)
         return {
             "channel": "sms",
             "success": True,

@@ -67,6 +67,33 @@ def state(address: ServerAddress, promise_id: str, timeout: float = 1) -> str | 
         return None
 
 
+def lost_wakeup(address: ServerAddress, root_id: str) -> bool:
+    """The order is stuck: its root is PENDING though every branch below it is completed.
+
+    That is the legacy server's create-callback race (fixed in the server the
+    project builds, ``scripts/patches``): nothing will ever resume the workflow.
+    """
+    try:
+        found = promises(address, root_id)
+    except OSError:
+        return False
+    root = [p for p in found if p["id"] == root_id]
+    branches = [p for p in found if p["id"].startswith(f"{root_id}.")]
+    return (
+        bool(root)
+        and root[0]["state"] == "PENDING"
+        and bool(branches)
+        and all(p["state"] != "PENDING" for p in branches)
+    )
+
+
+LOST_WAKEUP = (
+    "stuck: every branch is resolved but the server never resumed the workflow — the legacy "
+    "server's lost wake-up (README, 'Server mode'); the server scripts/install-server.sh builds "
+    "has the fix"
+)
+
+
 def _summary(value: Any) -> str:
     if isinstance(value, dict) and "channels_notified" in value:
         return f"channels_notified={value['channels_notified']}"

@@ -71,6 +71,12 @@ CREATE TABLE IF NOT EXISTS workflow_steps (
     pid INTEGER NOT NULL,
     t REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS lost_answers (
+    order_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    request INTEGER NOT NULL,
+    PRIMARY KEY (order_id, channel, request)
+);
 CREATE TABLE IF NOT EXISTS faults (
     order_id TEXT NOT NULL,
     channel TEXT NOT NULL,
@@ -264,6 +270,27 @@ class Ledger:
                 (order_id, channel, key, os.getpid(), time.time(), int(delivered), message_id),
             )
         return delivered, message_id
+
+    def lose_answer(self, order_id: str, channel: str, request: int) -> None:
+        """The provider's answer to the ``request``-th request (1, 2, …) is lost after it delivered."""
+        db = self._db()
+        with db:
+            db.execute(
+                "INSERT OR REPLACE INTO lost_answers VALUES (?, ?, ?)", (order_id, channel, request)
+            )
+
+    def answer_lost(self, order_id: str, channel: str) -> bool:
+        """Is the answer to the request just recorded for this order and channel to be lost?"""
+        rows = self._read(
+            "SELECT COUNT(*) FROM requests WHERE order_id = ? AND channel = ?", (order_id, channel)
+        )
+        n = rows[0][0]
+        return bool(
+            self._read(
+                "SELECT 1 FROM lost_answers WHERE order_id = ? AND channel = ? AND request = ?",
+                (order_id, channel, n),
+            )
+        )
 
     def requests(self, order_id: str, channel: str) -> list[tuple[str | None, int, bool]]:
         """What the provider of ``channel`` received for an order: (key, pid, delivered) in order."""

@@ -31,6 +31,20 @@ from resonate.registry import Registry
 from lab.ledger import CHANNELS, Ledger
 
 _local = threading.local()
+# (ledger, order id, channel, the branch's durable id, attempt) of every channel call in
+# this process: what ids the workflow really gave its branches (the exercises' checks read it).
+BRANCHES: list[tuple[str, str, str, str, int]] = []
+_branches_lock = threading.Lock()
+
+
+def branch_ids(order_id: str, ledger: Ledger) -> dict[str, set[str]]:
+    """The durable ids each channel of ``order_id`` ran under in this process, on ``ledger``."""
+    with _branches_lock:
+        found: dict[str, set[str]] = {}
+        for path, order, channel, branch, _ in BRANCHES:
+            if order == order_id and path == str(ledger.path):
+                found.setdefault(channel, set()).add(branch)
+        return found
 
 
 class InjectedFailure(RuntimeError):
@@ -88,6 +102,14 @@ class _Capture:
         return self.lines
 
 
+def _line_in(e: BaseException, filename: str | None) -> str:
+    """`` (file line N)`` for the deepest frame of ``e`` in ``filename``; "" if none."""
+    import traceback
+
+    lines = [f.lineno for f in traceback.extract_tb(e.__traceback__) if f.filename == filename]
+    return f" (file line {lines[-1]})" if filename and lines else ""
+
+
 class ObservingRegistry(Registry):
     """A Registry whose channel look-ups return observed, fault-injectable wrappers."""
 
@@ -110,12 +132,14 @@ class ObservingRegistry(Registry):
         if isinstance(func, str) and channel in CHANNELS:
             fn = self.replace.get(channel, fn)
             if fn not in self._wrapped:
-                self._wrapped[fn] = self._observe(channel, fn)
+                self._wrapped[fn] = self._observe(channel, fn, learner=channel in self.replace)
             fn = self._wrapped[fn]
         return name, fn, version
 
-    def _observe(self, channel: str, fn: Callable) -> Callable:
+    def _observe(self, channel: str, fn: Callable, *, learner: bool = False) -> Callable:
         ledger = self.ledger
+        # A learner's channel (lesson 4's exercise) reports where in their file it raised.
+        own_file = fn.__code__.co_filename if learner else None
 
         @functools.wraps(fn)
         def observed(ctx: Context, event: dict[str, Any], *args: Any) -> Any:
@@ -138,11 +162,19 @@ class ObservingRegistry(Registry):
                         f"of the first {fault.fail_first})"
                     )
                     raise InjectedFailure(msg)
-                result = fn(ctx, event, *args)
+                _local.durable = (
+                    True  # lab.provider_calls: this call is Resonate's, not a plain one
+                )
+                with _branches_lock:
+                    BRANCHES.append((str(ledger.path), order_id, channel, ctx.id, attempt))
+                try:
+                    result = fn(ctx, event, *args)
+                finally:
+                    _local.durable = False
                 outcome, error = "sent", None
                 return result
             except Exception as e:
-                error = f"{type(e).__name__}: {e}"
+                error = f"{type(e).__name__}: {e}" + _line_in(e, own_file)
                 raise
             finally:
                 _local.buffer = None

@@ -35,10 +35,11 @@ from lab.run import Run
 from lab.runtime import run_dir
 from lab.sdk_log import SDK_LOG, route_sdk_log
 from lab.server import LocalServer
+from lab.theme import OK
 from lab.timeline import Mark
 from lab.worker import TEACHING_TTL
 
-BACK = "#009E73"
+BACK = OK  # the restart's line (its label is the ink, as every text)
 
 
 @dataclass
@@ -206,7 +207,7 @@ class ServerCrash(Cluster):
         it is what an in-memory server does after a crash. The run is returned either way.
         """
         run = self.start(event, **options)
-        chart = self.timeline(run, title=title, axis_ms=1500, **self.timeline_options())
+        chart = self.timeline(run, title=title, **self.timeline_options())
         chart.show()
         try:
             run.wait(timeout)

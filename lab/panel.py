@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from lab.ledger import CHANNELS, Fault
+from lab.theme import ERROR, OK
 from lab.timeline import LiveTimeline
 
 if TYPE_CHECKING:
@@ -23,6 +24,22 @@ if TYPE_CHECKING:
     from lab.outage import ServerCrash
     from lab.run import Run
     from lab.runtime import Lab
+
+
+# The selected toggle button must stand out on every theme (in Dark the default barely does):
+# a ring in the theme's brand colour and bold text, beside the colour change.
+PANEL_CSS = (
+    "<style>.lab-panel .jupyter-button.mod-active{box-shadow:inset 0 0 0 2px "
+    "var(--jp-brand-color1, #1976d2);font-weight:bold}</style>"
+)
+
+
+AT_MS = [0, 50, 100, 150, 200, 300, 400, 600, 800, 1000, 1500]
+
+
+def choice(label: str, values: list, value: object, width: str) -> widgets.Dropdown:
+    """A labelled drop-down of a few values: ipywidgets' sliders have no accessible name."""
+    return widgets.Dropdown(options=values, value=value, description=label, layout={"width": width})
 
 
 class Panel:
@@ -57,10 +74,7 @@ class Panel:
             for c in CHANNELS
         }
         self.extra_ms = {
-            c: widgets.IntSlider(
-                value=0, min=0, max=1000, step=50, description="+ms", layout={"width": "260px"}
-            )
-            for c in CHANNELS
+            c: choice("+ms", [0, 50, 100, 250, 500, 1000], 0, "170px") for c in CHANNELS
         }
         if failures:
             rows.append(self.crash)
@@ -86,6 +100,7 @@ class Panel:
         self.output = widgets.HTML()
         self.widget = widgets.VBox(
             [
+                widgets.HTML(PANEL_CSS),
                 *rows,
                 widgets.HBox([self.run_button, self.rerun_button]),
                 self.status,
@@ -94,6 +109,7 @@ class Panel:
                 self.output,
             ]
         )
+        self.widget.add_class("lab-panel")
 
     def _show_crash(self) -> None:
         """Make the toggle's state impossible to miss: words and colour, not a faint shade."""
@@ -176,7 +192,7 @@ class Panel:
         return {}
 
     def _error(self, e: Exception) -> None:
-        self.status.value = f"<span style='color:#D55E00'>✗ {escape(str(e))}</span>"
+        self.status.value = f"<span style='color:{ERROR}'>✗ {escape(str(e))}</span>"
 
     def wait(self, timeout: float = 90) -> Run | None:
         """Block until the latest run has finished and the panel shows it (for scripts and tests)."""
@@ -203,12 +219,8 @@ class KillPanel(Panel):
         self.target = widgets.Dropdown(
             options=targets, value="workflow", description="kill", layout={"width": "330px"}
         )
-        self.at_ms = widgets.IntSlider(
-            value=200, min=0, max=1500, step=25, description="at (ms)", layout={"width": "330px"}
-        )
-        self.slow_ms = widgets.IntSlider(
-            value=0, min=0, max=3000, step=250, description="+ms each", layout={"width": "330px"}
-        )
+        self.at_ms = choice("at (ms)", AT_MS, 200, "200px")
+        self.slow_ms = choice("+ms each", [0, 250, 500, 1000, 2000, 3000], 0, "200px")
         self.kill_button = widgets.Button(
             description="Kill now", button_style="danger", icon="times", layout={"width": "220px"}
         )
@@ -297,23 +309,14 @@ class CrashPanel(Panel):
     def __init__(self, crash: ServerCrash) -> None:
         super().__init__(crash)
         self.cluster = crash  # (self.crash is the base panel's simulate_crash toggle)
-        self.at_ms = widgets.IntSlider(
-            value=200,
-            min=0,
-            max=1500,
-            step=50,
-            description="kill at (ms)",
-            layout={"width": "330px"},
-        )
+        self.at_ms = choice("kill at (ms)", AT_MS, 200, "220px")
         self.auto = widgets.Checkbox(
             value=True,
             description="restart it automatically after",
             indent=False,
             layout={"width": "230px"},
         )
-        self.after_s = widgets.FloatSlider(
-            value=1.0, min=0.5, max=5.0, step=0.5, description="s", layout={"width": "260px"}
-        )
+        self.after_s = choice("s", [0.5, 1.0, 1.5, 2.0, 3.0, 5.0], 1.0, "150px")
         self.scheduled = widgets.Checkbox(
             value=True,
             description="kill the server during the run",
@@ -352,7 +355,7 @@ class CrashPanel(Panel):
 
     def _show_server(self) -> None:
         up = self.cluster.server_up
-        colour = "#009E73" if up else "#D55E00"
+        colour = OK if up else ERROR
         self.server.value = (
             f"<b style='color:{colour}'>server {'up' if up else 'DOWN'}</b> — "
             f"{escape(self.cluster.mode)}"

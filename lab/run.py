@@ -70,7 +70,12 @@ class Run:
         try:
             return self.future.result(timeout=timeout)
         except TimeoutError:
-            msg = f"{self.workflow_id} did not finish within {timeout:.0f} s; it is still running in the background"
+            msg = f"{self.workflow_id} did not finish within {timeout:g} s; it is still running in the background"
+            if self.address is not None:
+                from lab.inspector import LOST_WAKEUP, lost_wakeup
+
+                if lost_wakeup(self.address, self.workflow_id):
+                    msg = f"{self.workflow_id} did not finish within {timeout:g} s: {LOST_WAKEUP}"
             raise RunTimeout(msg) from None
 
     @property

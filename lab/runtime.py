@@ -132,7 +132,7 @@ def _check_display(
     if title is not None and not isinstance(title, str):
         msg = f"title must be text, got {title!r}"
         raise Refused(msg)
-    if not _is_number(axis_ms) or not 50 <= axis_ms <= 600_000:
+    if axis_ms is not None and (not _is_number(axis_ms) or not 50 <= axis_ms <= 600_000):
         msg = f"axis_ms must be a number of milliseconds from 50 to 600000, got {axis_ms!r}"
         raise Refused(msg)
     if lanes not in ("channel", "worker"):
@@ -245,10 +245,10 @@ class Lab:
                 message_source_port=str(self.address.poll_port),
                 registry=registry,
                 workers=workers,
-                log_level="ERROR",
+                log_level="CRITICAL",  # the SDK's per-function error lines would land in a cell
             )
         else:
-            resonate = Resonate.local(registry=registry, workers=workers, log_level="ERROR")
+            resonate = Resonate.local(registry=registry, workers=workers, log_level="CRITICAL")
         register_all(resonate)
         resonate.start()
         return resonate
@@ -298,6 +298,7 @@ class Lab:
                 raise Refused(msg)
             self.ledger.set_faults(event["order_id"], faults)
         run = Run(workflow_id, event, name, resonate, self.ledger, function=function)
+        run.address = self.address
         if (
             existing is not None
         ):  # a re-run: drawn on the original run's clock, never as a run of its own
@@ -315,7 +316,7 @@ class Lab:
         live: bool = True,
         timeout: float = 90,
         title: str | None = None,
-        axis_ms: float = 500,
+        axis_ms: float | None = None,
         lanes: str = "channel",
         marks: Any = tuple,
         **options: Any,

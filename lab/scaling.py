@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import math
 import statistics
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,8 @@ from exercises.wide import notify_many
 from lab.errors import Refused
 from lab.events import new_event
 from lab.server import LocalServer
+from lab.theme import ERROR, GRID, INK, INK2, SERIES, fill, stroke
+from lab.timeline import nice_step
 
 CHANNEL = "sms"  # every branch the same function: 250 ms
 LATENCY_MS = 250
@@ -164,6 +168,7 @@ class Throughput:
     seconds: float  # from the first submission to the last result received
     cpu_busy: float  # share of the usable CPUs that the server, the workers and this client used
     unfinished: int = 0  # orders without a result after the wait (reported, never hidden)
+    stuck: tuple[str, ...] = ()  # of those, the ones with every branch resolved: the lost wake-up
 
     @property
     def per_second(self) -> float:
@@ -200,22 +205,36 @@ def orders_per_second(
             last = max((r.ended for r in finished), default=time.time())
             took = last - (time.time() - (time.perf_counter() - began))
             cpu = _cpu_seconds(pids) - cpu0
+        from lab.inspector import lost_wakeup
+
+        stuck = tuple(
+            r.workflow_id
+            for r in runs
+            if not r.done and lost_wakeup(cluster.address, r.workflow_id)
+        )
         return Throughput(
             processes,
             orders,
             took,
             cpu / (took * len(os.sched_getaffinity(0))),
             orders - len(finished),
+            stuck,
         )
     finally:
         cluster.shutdown()
+
+
+_plot_ids = itertools.count(1)
 
 
 def plot_svg(points: list[Point], title: str, width: int = 640, height: int = 340) -> str:
     """Wall against N, one line per (store, workers), with each line's ideal ⌈N/W⌉·L dashed."""
     left, right, top, bottom = 60, 150, 30, 40
     ns = sorted({p.n for p in points})
-    ymax = max(max(p.wall_ms, p.ideal_ms) for p in points) * 1.1
+    top_ms = max(max(p.wall_ms, p.ideal_ms) for p in points)
+    step = nice_step(top_ms)
+    ymax = math.ceil(top_ms * 1.05 / step) * step  # nice ticks: 0, 500, 1000, …
+    cid = f"s{next(_plot_ids)}"
     span = max(math.log2(ns[-1]) - math.log2(ns[0]), 1)
 
     def x(n: int) -> float:  # N on a log scale: 4, 8, 16, … evenly spaced
@@ -224,24 +243,32 @@ def plot_svg(points: list[Point], title: str, width: int = 640, height: int = 34
     def y(ms: float) -> float:
         return top + (1 - ms / ymax) * (height - top - bottom)
 
-    colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9"]
+    colours = SERIES
+    words = "; ".join(
+        f"{p.store}, W={p.workers}, N={p.n}: {p.wall_ms:.0f} ms (ideal {p.ideal_ms:.0f})"
+        for p in sorted(points, key=lambda p: (p.store, p.workers, p.n))
+    )
     out = [
         f"<svg class='lab-scaling' viewBox='0 0 {width} {height}' width='100%' "
-        f"style='max-width:{width}px' font-family='sans-serif' font-size='11'>",
-        f"<text x='{left}' y='16' font-weight='bold'>{title}</text>",
+        f"style='max-width:{width}px' font-family='sans-serif' font-size='11' role='img' "
+        f"aria-labelledby='{cid}-title {cid}-desc'>",
+        f"<title id='{cid}-title'>{escape(title)}</title><desc id='{cid}-desc'>{escape(words)}</desc>",
+        f"<text x='{left}' y='16' font-weight='bold' {fill(INK)}>{escape(title)}</text>",
     ]
     for n in ns:
         out.append(
-            f"<line x1='{x(n):.1f}' y1='{top}' x2='{x(n):.1f}' y2='{height - bottom}' stroke='#eee'/>"
-            f"<text x='{x(n):.1f}' y='{height - bottom + 14}' text-anchor='middle'>{n}</text>"
+            f"<line x1='{x(n):.1f}' y1='{top}' x2='{x(n):.1f}' y2='{height - bottom}' {stroke(GRID)}/>"
+            f"<text x='{x(n):.1f}' y='{height - bottom + 14}' text-anchor='middle' {fill(INK2)}>{n}</text>"
         )
     out.append(
-        f"<text x='{(left + width - right) / 2:.0f}' y='{height - 6}' text-anchor='middle'>branches N</text>"
+        f"<text x='{(left + width - right) / 2:.0f}' y='{height - 6}' text-anchor='middle' "
+        f"{fill(INK2)}>branches N</text>"
     )
-    for i in range(5):
-        ms = ymax * i / 4
-        out.append(f"<text x='{left - 6}' y='{y(ms) + 4:.1f}' text-anchor='end'>{ms:.0f}</text>")
-    out.append(f"<text x='12' y='{top - 8}'>wall ms</text>")
+    for ms in range(0, int(ymax) + 1, step):
+        out.append(
+            f"<text x='{left - 6}' y='{y(ms) + 4:.1f}' text-anchor='end' {fill(INK2)}>{ms}</text>"
+        )
+    out.append(f"<text x='12' y='{top - 8}' {fill(INK2)}>wall ms</text>")
     series = sorted({(p.store, p.workers) for p in points})
     for k, (store, workers) in enumerate(series):
         colour = colours[k % len(colours)]
@@ -264,10 +291,12 @@ def plot_svg(points: list[Point], title: str, width: int = 640, height: int = 34
             for p in mine
         ]
         out.append(
-            f"<text x='{width - right + 10}' y='{top + 14 * k + 10}' fill='{colour}'>{store}, W={workers}</text>"
+            f"<line x1='{width - right + 10}' y1='{top + 14 * k + 6}' x2='{width - right + 24}' "
+            f"y2='{top + 14 * k + 6}' stroke='{colour}' stroke-width='3'/>"
+            f"<text x='{width - right + 28}' y='{top + 14 * k + 10}' {fill(INK)}>{store}, W={workers}</text>"
         )
     out.append(
-        f"<text x='{width - right + 10}' y='{top + 14 * len(series) + 14}' fill='#555'>dashed: "
+        f"<text x='{width - right + 10}' y='{top + 14 * len(series) + 14}' {fill(INK2)}>dashed: "
         f"⌈N/W⌉·{LATENCY_MS} ms</text>"
     )
     out.append("</svg>")
@@ -408,7 +437,7 @@ class ScalingPanel:
             try:
                 job()
             except Exception as e:  # noqa: BLE001 - shown to the learner
-                self.status.value = f"<span style='color:#D55E00'>✗ {e}</span>"
+                self.status.value = f"<span style='color:{ERROR}'>✗ {escape(str(e))}</span>"
             finally:
                 self.done.set()
 

@@ -41,7 +41,11 @@ KEY_FIGURES = {
         r"Durable promises in the store",
     ],
     "03_push_failures": [r"retry after \d+ ms", r"may have arrived", r"Send ledger"],
-    "04_worker_kills": [r"kill → done: \d+ ms", r"✗ killed worker pid \d+", r"Send ledger"],
+    "04_worker_kills": [
+        r"kill → done: \d+ ms",
+        r"✗ killed the worker running email \(pid \d+\)",
+        r"Send ledger",
+    ],
     "05_server_crash": [
         r"restart → done: \d+ ms",
         r"no promise",

@@ -35,13 +35,17 @@ def sdk_pid(os_pid: int) -> str:
     return f"worker-{os_pid}"
 
 
-def load_function(path: str, name: str) -> Callable[..., Any]:
-    """``name`` from the Python file at ``path``."""
+def load_function(path: str, name: str, clock_offset_s: float = 0) -> Callable[..., Any]:
+    """``name`` from the Python file at ``path``; its clocks ``clock_offset_s`` ahead (``lab.clock``)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(Path(path).stem.replace("-", "_"), path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    if clock_offset_s:
+        from lab.clock import shift_module
+
+        shift_module(module, clock_offset_s)
     return getattr(module, name)
 
 
@@ -70,6 +74,13 @@ def main(argv: list[str] | None = None) -> None:
         metavar="NAME=FILE",
         help="run send_NAME from FILE in place of the production channel (lesson 4's exercise)",
     )
+    parser.add_argument(
+        "--clock-offset",
+        type=float,
+        default=0,
+        metavar="S",
+        help="the replaced channels read their clocks S seconds ahead (an exercise's check)",
+    )
     args = parser.parse_args(argv)
 
     watch_parent()
@@ -77,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     replace = {}
     for spec in args.channel:
         name, path = spec.split("=", 1)
-        replace[name] = load_function(path, f"send_{name}")
+        replace[name] = load_function(path, f"send_{name}", args.clock_offset)
     registry = ObservingRegistry(Ledger(args.ledger), replace)
     registry.note_workflow_steps = True
     host, port = args.server.rsplit(":", 1)

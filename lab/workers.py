@@ -100,12 +100,12 @@ class WorkerPool:
     def running(self) -> list[WorkerProcess]:
         return [w for w in self.members if w.state == "running"]
 
-    def start_one(self, timeout: float = 30) -> WorkerProcess:
-        """Start one more worker process and wait until it serves."""
+    def start_one(self, timeout: float = 30, extra: tuple[str, ...] = ()) -> WorkerProcess:
+        """Start one more worker process (``extra`` arguments for this one) and wait until it serves."""
         self.logs.mkdir(parents=True, exist_ok=True)
         log = self.logs / f"worker-{time.time_ns()}.log"
         with log.open("w") as out:
-            process = spawn(self.args, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT)
+            process = spawn([*self.args, *extra], stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT)
         worker = WorkerProcess(process, time.time(), log)
         deadline = time.monotonic() + timeout
         while "ready" not in log.read_text(errors="replace"):

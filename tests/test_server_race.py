@@ -122,3 +122,34 @@ def test_a_resolving_leaf_never_leaves_its_root_without_a_resume(tmp_path: Path)
     assert counts["other"] == 0, counts
     assert counts["stale"] == 0, f"stale PENDING answers with no callback: {kinds['stale'][:3]}"
     assert not without_resume, f"callbacks created but no resume task: {without_resume[:3]}"
+
+
+def test_a_stuck_order_is_named_not_waited_on(tmp_path: Path) -> None:
+    """The detector on real server state: a root still PENDING over resolved branches is
+    stuck; one with a branch still PENDING is merely running. A run on it times out saying so."""
+    from concurrent.futures import Future
+
+    from lab.inspector import lost_wakeup
+    from lab.run import Run, RunTimeout
+
+    server = LocalServer(tmp_path).start()
+    base, far = server.address.url, int((time.time() + 3600) * 1000)
+    try:
+        for root, pending in (("notify/ord_stuck", ()), ("notify/ord_busy", ("sms",))):
+            for pid in (root, *(f"{root}.{c}" for c in ("email", "sms", "slack", "push"))):
+                _call(
+                    base, "POST", "/promises", {"id": pid, "timeout": far, "param": {}, "tags": {}}
+                )
+            for c in ("email", "sms", "slack", "push"):
+                if c not in pending:
+                    body = {"state": "RESOLVED", "value": {}}
+                    _call(base, "PATCH", f"/promises/{root}.{c}", body)
+        assert lost_wakeup(server.address, "notify/ord_stuck")
+        assert not lost_wakeup(server.address, "notify/ord_busy")
+        run = Run("notify/ord_stuck", {"order_id": "ord_stuck"}, "notify_all", None, None)
+        run.future = Future()
+        run.address = server.address
+        with pytest.raises(RunTimeout, match="stuck: every branch is resolved"):
+            run.wait(0.2)
+    finally:
+        server.kill()

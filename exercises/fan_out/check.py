@@ -1,0 +1,75 @@
+"""The check of exercise fan_out (lesson 2): the order takes as long as the slowest channel."""
+
+from __future__ import annotations
+
+from lab.verdicts import Answer, Criterion, Exercise
+from lab.workflow_checks import (
+    Trial,
+    completed,
+    customer_got_each_once,
+    ids_survive_a_replay,
+    own_branches,
+    run_trial,
+    started,
+)
+
+
+class FanOut(Exercise):
+    name = "fan_out"
+    lesson = "02"
+    function = "notify_fan_out"
+    hints = (
+        "`ctx.rfi(...)` returns a handle at once; `yield handle` is what waits. Waiting after "
+        "each start is what makes it a staircase.",
+        "Start all four first — four `yield ctx.rfi(...).options(id=...)` lines in a row — and "
+        "only then `yield` each handle.",
+        "Keep each branch's id f\"{ctx.id}.<channel>\": the id is how a retry finds that branch's stored result.",
+    )
+
+    def scenario(self, answer: Answer, *, live: bool) -> Trial:
+        return run_trial(answer, live=live, title="your workflow: fan-out")
+
+    def judge(self, trial: Trial, answer: Answer) -> list[Criterion]:
+        done = completed(trial, answer)
+        if not done.ok:
+            return [done]
+        run = trial.run
+        # The channels' times as the harness measured them, never as the workflow reports them.
+        first = started(trial)
+        took = {c: round((a.ended - a.started) * 1000) for c, a in first.items() if a.ended}
+        slowest, total = max(took.values(), default=0), sum(took.values())
+        if run.wall_ms <= 1.3 * slowest:
+            wall = Criterion(
+                True,
+                f"wall {run.wall_ms} ms ≈ the slowest channel ({slowest} ms), not the sum ({total} ms)",
+            )
+        elif run.wall_ms >= 0.85 * total:
+            wall = Criterion(
+                False,
+                f"wall {run.wall_ms} ms ≈ the sum of the channels ({total} ms): each handle is "
+                "yielded right after its start, so each channel waits for the one before",
+            )
+        else:
+            wall = Criterion(
+                False,
+                f"wall {run.wall_ms} ms: more than the slowest channel ({slowest} ms) — some "
+                "channels still wait for others",
+            )
+        starts = [a.started for a in first.values()]
+        spread = round((max(starts) - min(starts)) * 1000) if starts else 0
+        together = Criterion(
+            spread < 0.25 * slowest,
+            f"the four channels started within {spread} ms of each other"
+            + ("" if spread < 0.25 * slowest else ": start them all before yielding any handle"),
+        )
+        return [
+            done,
+            customer_got_each_once(trial),
+            wall,
+            together,
+            own_branches(trial),
+            ids_survive_a_replay(trial),
+        ]
+
+
+exercise = FanOut()

@@ -131,6 +131,7 @@ class Panel:
         }
 
     def _start(self, *, new: bool) -> None:
+        earlier = self.last if self.last is not None and not self.last.done else None
         try:
             if new or self.last is None:
                 run = self.lab.start(
@@ -160,18 +161,28 @@ class Panel:
             title = f"{run.label} — {run.workflow_id} — {workers}"
         chart = LiveTimeline(run, title=title, **self.lab.timeline_options())
         self.timeline.children = [chart.widget]
-        threading.Thread(target=self._follow, args=(run, chart), daemon=True).start()
+        threading.Thread(target=self._follow, args=(run, chart, earlier), daemon=True).start()
 
-    def _follow(self, run: Run, chart: LiveTimeline) -> None:
+    def _follow(self, run: Run, chart: LiveTimeline, earlier: Run | None = None) -> None:
         try:
             result = run.wait()
             if run.resubmitted:
                 self.status.value = "✓ " + escape(run.resubmission_summary())
             else:
+                shared = (
+                    f"<br>{escape(earlier.workflow_id)} was still running when this order started: "
+                    "the two shared the workers, so this wall includes waiting for a free one"
+                    if earlier is not None and earlier.workflow_id != run.workflow_id
+                    else ""
+                )
                 self.status.value = (
-                    f"✓ {escape(run.workflow_id)}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms "
-                    f"(the workflow measured {result['total_ms']} ms)"
-                ) + self._more(run)
+                    (
+                        f"✓ {escape(run.workflow_id)}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms "
+                        f"(the workflow measured {result['total_ms']} ms)"
+                    )
+                    + shared
+                    + self._more(run)
+                )
         except Exception as e:  # noqa: BLE001 - the run's own failure, shown where it was started
             self._error(e)
         finally:

@@ -23,7 +23,7 @@ from lab.ledger import CHANNELS, Fault
 from lab.observe import branch_ids
 from lab.provider_calls import ProviderCalls
 from lab.run import Run
-from lab.verdicts import Answer, Criterion, LearnerError
+from lab.verdicts import Answer, Criterion, Exercise, LearnerError
 
 _replays = itertools.count(1)
 
@@ -187,3 +187,33 @@ def started(trial: Trial) -> dict[str, Any]:
     for a in sorted(trial.run.attempts(), key=lambda a: a.started):
         first.setdefault(a.channel, a)
     return first
+
+
+class WorkflowExercise(Exercise):
+    """An exercise whose answer is a workflow, run in the kernel by ``run_trial``.
+
+    A subclass names its chart's ``title``, the ``faults`` of its scenario, and its own
+    ``criteria``; the shared ones come first (done, each message once) and last (own
+    branches, ids that survive a replay).
+    """
+
+    title = ""
+    faults: dict[str, Fault] | None = None
+
+    def scenario(self, answer: Answer, *, live: bool) -> Trial:
+        return run_trial(answer, live=live, title=self.title, faults=self.faults)
+
+    def judge(self, trial: Trial, answer: Answer) -> list[Criterion]:
+        done = completed(trial, answer)
+        if not done.ok:
+            return [done]
+        return [
+            done,
+            customer_got_each_once(trial),
+            *self.criteria(trial),
+            own_branches(trial),
+            ids_survive_a_replay(trial),
+        ]
+
+    def criteria(self, trial: Trial) -> list[Criterion]:
+        raise NotImplementedError

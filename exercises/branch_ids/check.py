@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import ClassVar
 
 from lab.ledger import CHANNELS, Fault
-from lab.verdicts import Answer, Criterion, Exercise
-from lab.workflow_checks import (
-    Trial,
-    completed,
-    customer_got_each_once,
-    ids_survive_a_replay,
-    own_branches,
-    run_trial,
-)
+from lab.verdicts import Criterion
+from lab.workflow_checks import Trial, WorkflowExercise
 
 
-class BranchIds(Exercise):
+class BranchIds(WorkflowExercise):
     name = "branch_ids"
     lesson = "03"
     function = "notify_bug_hunt"
@@ -29,19 +23,10 @@ class BranchIds(Exercise):
         "result — and never calls its function.",
     )
 
-    def scenario(self, answer: Answer, *, live: bool) -> Trial:
-        # Push fails its first attempt, as in the lesson: its retry must be its own.
-        return run_trial(
-            answer,
-            live=live,
-            title="your workflow: push fails once",
-            faults={"push": Fault(fail_first=1)},
-        )
+    title = "your workflow: push fails once"
+    faults: ClassVar = {"push": Fault(fail_first=1)}  # as in the lesson: push's retry is its own
 
-    def judge(self, trial: Trial, answer: Answer) -> list[Criterion]:
-        done = completed(trial, answer)
-        if not done.ok:
-            return [done]
+    def criteria(self, trial: Trial) -> list[Criterion]:
         run = trial.run
         results = run.result.get("results")
         listed = (
@@ -74,14 +59,7 @@ class BranchIds(Exercise):
                 else " — expected failed, then sent on its own retry"
             ),
         )
-        return [
-            done,
-            customer_got_each_once(trial),
-            each,
-            retried,
-            own_branches(trial),
-            ids_survive_a_replay(trial),
-        ]
+        return [each, retried]
 
 
 exercise = BranchIds()

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import itertools
 
-from lab.verdicts import Answer, Criterion, Exercise
-from lab.workflow_checks import (
-    Trial,
-    completed,
-    customer_got_each_once,
-    ids_survive_a_replay,
-    own_branches,
-    run_trial,
-    started,
-)
+from lab.verdicts import Criterion
+from lab.workflow_checks import Trial, WorkflowExercise, started
 
 
-class PushFirst(Exercise):
+class PushFirst(WorkflowExercise):
     name = "push_first"
     lesson = "01"
     function = "notify_push_first"
@@ -26,24 +18,28 @@ class PushFirst(Exercise):
         "Keep the four channels one after another; only their order changes. Run the cell, then check again.",
     )
 
-    def scenario(self, answer: Answer, *, live: bool) -> Trial:
-        return run_trial(answer, live=live, title="your workflow: push first")
+    title = "your workflow: push first"
 
-    def judge(self, trial: Trial, answer: Answer) -> list[Criterion]:
-        done = completed(trial, answer)
-        if not done.ok:
-            return [done]
+    def criteria(self, trial: Trial) -> list[Criterion]:
         first = started(trial)
         push = first.get("push")
-        criteria = [done, customer_got_each_once(trial)]
+        criteria: list[Criterion] = []
         if push is None or push.ended is None:
-            return [*criteria, Criterion(False, "push never ran as a branch")]
+            return [Criterion(False, "push never ran as a branch")]
         run = trial.run
         push_ms = round((push.ended - run.origin) * 1000)
-        before = [a.channel for c, a in first.items() if c != "push" and a.started < push.started]
+        # The channels push waited for: done before it even started.
+        before = [
+            a.channel
+            for c, a in first.items()
+            if c != "push" and a.ended and a.ended <= push.started
+        ]
         if not before:
             criteria.append(
-                Criterion(True, f"push reached the customer {push_ms} ms after the order, first")
+                Criterion(
+                    True,
+                    f"push reached the customer {push_ms} ms after the order, before any other",
+                )
             )
         else:
             criteria.append(
@@ -68,7 +64,7 @@ class PushFirst(Exercise):
                 else f"{overlaps[0]}: this exercise keeps the channels one after another (fan-out is lesson 2)",
             )
         )
-        return [*criteria, own_branches(trial), ids_survive_a_replay(trial)]
+        return criteria
 
 
 exercise = PushFirst()

@@ -167,7 +167,7 @@ class Panel:
         try:
             result = run.wait()
             if run.resubmitted:
-                self.status.value = "✓ " + escape(run.resubmission_summary())
+                status = "✓ " + escape(run.resubmission_summary())
             else:
                 shared = (
                     f"<br>{escape(earlier.workflow_id)} was still running when this order started: "
@@ -175,7 +175,7 @@ class Panel:
                     if earlier is not None and earlier.workflow_id != run.workflow_id
                     else ""
                 )
-                self.status.value = (
+                status = (
                     (
                         f"✓ {escape(run.workflow_id)}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms "
                         f"(the workflow measured {result['total_ms']} ms)"
@@ -183,16 +183,21 @@ class Panel:
                     + shared
                     + self._more(run)
                 )
+            self._show_ledger(run)  # first: once the status says done, the ledger is final
+            self.status.value = status
         except Exception as e:  # noqa: BLE001 - the run's own failure, shown where it was started
+            self._show_ledger(run)
             self._error(e)
         finally:
-            self.ledger.value = run.ledger.table(run.order_id)
-            self.output.value = (
-                "<pre style='font-size:11px'>" + escape("\n".join(run.lines())) + "</pre>"
-            )
             chart.drawn.wait(5)
             if run is self.last:
                 self._done.set()
+
+    def _show_ledger(self, run: Run) -> None:
+        self.ledger.value = run.ledger.table(run.order_id)
+        self.output.value = (
+            "<pre style='font-size:11px'>" + escape("\n".join(run.lines())) + "</pre>"
+        )
 
     def _more(self, run: Run) -> str:
         """More lines for a finished run's status (a subclass's)."""

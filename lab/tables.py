@@ -23,6 +23,12 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[object]], caption
         if caption
         else ""
     )
+    # A table wider than the notebook scrolls in a box of its own, which a keyboard can reach
+    # (tabindex) and a screen reader can name, instead of making JupyterLab's output scroll.
+    label = escape(caption or "table", quote=True)
     return (
+        f"<div class='lab-table-box' tabindex='0' role='region' aria-label='{label}' "
+        "style='overflow-x:auto;max-width:100%'>"
         f"<table class='lab-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        "</div>"
     )

@@ -138,7 +138,7 @@ def render_svg(
         f"width='100%' style='max-width:{WIDTH}px;height:auto;display:block' preserveAspectRatio='xMinYMin meet' "
         f"role='img' aria-labelledby='title-{cid} desc-{cid}' "
         f"data-span-ms='{span}' data-plot-width='{plot_w}' data-last-ms='{round(data_ms)}' "
-        f"data-shared-scale='{int(shared)}' "
+        f"data-shared-scale='{int(shared)}' data-step-ms='{step}' "
         f"font-family='sans-serif' font-size='11'>",
         f"<title id='title-{cid}'>{escape(title or 'timeline')}</title>",
         f"<desc id='desc-{cid}'>{escape(words)}</desc>",

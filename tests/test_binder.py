@@ -38,6 +38,7 @@ print(json.dumps({
     "external": cluster.local is None, "port": cluster.address.store_port,
     "env_port": int(os.environ["RESONATE_PORT_STORE"]),
     "result": run.result["channels_notified"], "sends": run.sends(), "first_kill": cluster.kills_of(run)[0].target,
+    "db": str(cluster.db), "env_db": os.environ.get("RESONATE_SERVER_DB"), "workflow_pid": run.workflow_pid,
     "recovery_ms": cluster.recovery_ms(run), "cpus": sorted(os.sched_getaffinity(0)),
     "server_pid": server_pid, "pids": workers + [server_pid],
     "rss_mb": {"server": rss_mb(server_pid), "workers": sum(rss_mb(p) for p in workers), "kernel": rss_mb(os.getpid())},
@@ -176,8 +177,10 @@ def test_post_build_installs_the_server_and_start_serves_lesson_4_on_one_core(
     assert found["cpus"] == [0]
     assert found["result"] == 4 and found["sends"] == {"email": 1, "sms": 1, "slack": 1, "push": 1}
     assert (
-        found["first_kill"] == "workflow"
-    )  # the workflow's worker is found through start's SQLite file
+        found["first_kill"] == "email"
+    )  # the lesson's kill: email's worker, once push is confirmed
+    # The workflow's worker is found through start's SQLite file, which start exports.
+    assert found["db"] == found["env_db"] and found["workflow_pid"] is not None
     assert sum(found["rss_mb"].values()) < 600
     deadline = time.monotonic() + 5  # JupyterLab's stand-in has exited: the server went with it
     while any(alive(p) for p in found["pids"]) and time.monotonic() < deadline:

@@ -284,6 +284,7 @@ def test_welcome_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
     assert checks.filter(has_text="✗").count() == 0
     assert page.locator("text=write your guess first").count() >= 1  # nothing is pre-filled
     screenshot(page, "00_welcome")
+    assert_readable_in_every_theme(page, "00_welcome.ipynb")
     save(page, repo, "00_welcome.ipynb")
     assert not errors
 
@@ -299,6 +300,7 @@ def test_sequential_in_browser(jupyter: tuple[str, Path], browser: object) -> No
     assert page.locator("text=push_first: not yet ✗").count() == 1  # the exercise ran, and says why
     assert_timelines_readable(page)
     screenshot(page, "01_sequential")
+    assert_readable_in_every_theme(page, "01_sequential.ipynb")
     save(page, repo, "01_sequential.ipynb")
     assert not errors
 
@@ -321,6 +323,7 @@ def test_fan_out_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
     assert page.locator(".widget-toggle-buttons").count() == 1
     assert page.locator("table.lab-table caption", has_text="Durable promises").count() == 1
     screenshot(page, "02_fan_out")
+    assert_readable_in_every_theme(page, "02_fan_out.ipynb")
     save(page, repo, "02_fan_out.ipynb")
     assert not errors
     # A learner reloads the tab: the outputs, the charts and the verdict are all still there.
@@ -388,6 +391,7 @@ def test_push_failures_clicked_in_browser(jupyter: tuple[str, Path], browser: ob
         assert_bars_to_scale(panel.locator("svg.lab-timeline")) == 5
     )  # the original run's bars, on its own clock
     screenshot(page, "03_push_failures")
+    assert_readable_in_every_theme(page, "03_push_failures.ipynb")
     save(page, repo, "03_push_failures.ipynb")
     assert not errors
 
@@ -413,6 +417,7 @@ def test_worker_kills_clicked_in_browser(jupyter: tuple[str, Path], browser: obj
     scroll_to(live)
     panel.screenshot(path=artifact("04_worker_kills-panel"))
     screenshot(page, "04_worker_kills")
+    assert_readable_in_every_theme(page, "04_worker_kills.ipynb")
     save(page, repo, "04_worker_kills.ipynb")
     assert not errors
 
@@ -447,6 +452,7 @@ def test_server_crash_clicked_in_browser(jupyter: tuple[str, Path], browser: obj
     assert_timelines_readable(page)
     panel.screenshot(path=artifact("05_server_crash-panel"))
     screenshot(page, "05_server_crash")
+    assert_readable_in_every_theme(page, "05_server_crash.ipynb")
     save(page, repo, "05_server_crash.ipynb")
     assert not errors
 
@@ -468,6 +474,7 @@ def test_scaling_clicked_in_browser(jupyter: tuple[str, Path], browser: object) 
     assert panel.locator("svg.lab-scaling circle").count() >= 3
     assert_timelines_readable(page)
     screenshot(page, "06_scaling")
+    assert_readable_in_every_theme(page, "06_scaling.ipynb")
     save(page, repo, "06_scaling.ipynb")
     assert not errors
 
@@ -526,7 +533,8 @@ CHART_TEXTS = """() => {
   return out;
 }"""
 AXES = """() => [...document.querySelectorAll('svg.lab-timeline')].map(s => ({
-  span: +s.dataset.spanMs, last: +s.dataset.lastMs, shared: s.dataset.sharedScale === '1',
+  span: +s.dataset.spanMs, last: +s.dataset.lastMs, step: +s.dataset.stepMs,
+  shared: s.dataset.sharedScale === '1',
   title: (s.querySelector('title') || {}).textContent || ''}))"""
 THEMES = {
     "light": "JupyterLab Light",
@@ -547,33 +555,35 @@ def set_theme(page, theme: str) -> None:
     page.wait_for_timeout(500)
 
 
-@pytest.mark.parametrize("lesson", ["03_push_failures.ipynb", "06_scaling.ipynb"])
-def test_charts_read_in_light_and_dark(
-    jupyter: tuple[str, Path], browser: object, lesson: str
-) -> None:
+def assert_readable_in_every_theme(page, lesson: str) -> None:
+    """After a lesson ran (and was clicked): its outputs in Light, Dark and Dark High Contrast,
+    at 1280×720 and 1024×768 — chart-text contrast, nothing outside its chart, axes that fit,
+    and axe-core over the outputs. Leaves the page in Light at the test's viewport."""
     from axe_playwright_python.sync_playwright import Axe
 
-    url, repo = jupyter
-    page, errors = open_and_run_all(browser, url, lesson)
     for name, theme in THEMES.items():
         set_theme(page, theme)
         for width, height in ((1280, 720), (1024, 768)):
             page.set_viewport_size({"width": width, "height": height})
             page.wait_for_timeout(300)
             texts = page.evaluate(CHART_TEXTS)
-            assert texts, "no chart text found"
-            worst = min(texts, key=lambda t: t["ratio"])
-            CONTRAST[f"{lesson} {name} {width}"] = worst["ratio"]
-            assert worst["ratio"] >= 4.5, (
-                f"{name} at {width}px: {worst['text']!r} has contrast {worst['ratio']:.2f}"
-            )
+            if texts:
+                worst = min(texts, key=lambda t: t["ratio"])
+                key = f"{name} {width}"
+                CONTRAST[key] = min(CONTRAST.get(key, 21.0), worst["ratio"])
+                assert worst["ratio"] >= 4.5, (
+                    f"{lesson}, {name} at {width}px: {worst['text']!r} has contrast {worst['ratio']:.2f}"
+                )
             clipped = [t["text"] for t in texts if not t["inside"]]
-            assert not clipped, f"{name} at {width}px: text outside its chart: {clipped[:3]}"
+            assert not clipped, (
+                f"{lesson}, {name} at {width}px: text outside its chart: {clipped[:3]}"
+            )
         for axis in page.evaluate(AXES):
             if axis["shared"]:
                 continue  # a chart sharing its scale with others on purpose (lesson 2)
-            step = axis["span"] / max(1, round(axis["span"] / max(axis["span"] - axis["last"], 1)))
-            assert axis["span"] <= max(axis["last"] * 1.15, axis["last"] + step, 600), axis
+            # the axis ends within 15 % or one tick of the last thing drawn (a 600 ms floor)
+            fits = max(axis["last"] * 1.15, axis["last"] + axis["step"], 600)
+            assert axis["span"] <= fits, (lesson, axis)
         results = Axe().run(
             page,
             context={"include": [[".jp-OutputArea-output"]]},
@@ -584,14 +594,17 @@ def test_charts_read_in_light_and_dark(
             for v in results.response["violations"]
             if v["impact"] in ("serious", "critical")
         ]
-        assert not bad, f"{name}: {bad}"
-        page.set_viewport_size({"width": 1280, "height": 720})
-        chart = page.locator("svg.lab-timeline, svg.lab-scaling").first
-        scroll_to(chart)
-        chart.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea-output')][1]").screenshot(
-            path=artifact(f"{Path(lesson).stem}-{name}")
-        )
-    print("lowest chart-text contrast:", {k: round(v, 2) for k, v in CONTRAST.items()})
+        assert not bad, f"{lesson}, {name}: {bad}"
+        charts = page.locator("svg.lab-timeline, svg.lab-scaling")
+        if charts.count():
+            page.set_viewport_size({"width": 1280, "height": 720})
+            scroll_to(charts.first)
+            charts.first.locator(
+                "xpath=ancestor::div[contains(@class,'jp-OutputArea-output')][1]"
+            ).screenshot(path=artifact(f"{Path(lesson).stem}-{name}"))
     set_theme(page, THEMES["light"])
-    save(page, repo, lesson)
-    assert not errors
+    page.set_viewport_size(VIEWPORT)
+    print(
+        f"{lesson}: lowest chart-text contrast so far",
+        {k: round(v, 2) for k, v in CONTRAST.items()},
+    )

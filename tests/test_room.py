@@ -120,6 +120,10 @@ def test_interrupt_idle_and_mid_run_then_the_next_run_finishes(kernel: Kernel, l
     assert not after["errors"], after
     assert after["text"].strip().splitlines()[-1] == "4" and after["seconds"] < 20
     assert "Cannot connect" not in idle["text"] + mid["text"] + after["text"]
+    print(
+        f"lesson {lesson}: idle interrupt {idle['seconds']:.1f} s, mid-run interrupt "
+        f"{mid['seconds']:.1f} s, next run 4/4 in {after['seconds']:.1f} s"
+    )
 
 
 def _count(db: Path, table: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,19 @@ TIMES: list[tuple[str, str, str, str, float]] = []
 
 
 @pytest.fixture(autouse=True)
-def _run_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def _run_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("LAB_RUN_DIR", str(tmp_path))
     monkeypatch.delenv("RESONATE_HOST", raising=False)
+    yield
+    # A redelivery check starts lesson 5's server and workers for this run folder: stop them,
+    # or 28 checks leave 28 servers and 56 workers loading the machine for every later test.
+    from lab.cluster import retire
+    from lab.outage import _servers
+
+    for key, server in list(_servers.items()):
+        if key[1] == str(tmp_path):
+            retire(server)
+            del _servers[key]
 
 
 def as_typed(cell: str, function: str, folder: Path) -> Any:

@@ -171,3 +171,6 @@ def test_every_bad_argument_is_one_line_and_submits_nothing(tmp_path: Path) -> N
         assert [_count(db, "attempts") for db in ledgers] == before, "a refused call ran a channel"
     finally:
         del os.environ["LAB_RUN_DIR"]
+        for c in (locals().get("crash"), locals().get("cluster")):
+            if c is not None:
+                c.shutdown()

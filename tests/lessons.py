@@ -53,14 +53,17 @@ def execute(
     name: str,
     probe: str,
     run_dir: Path,
-    passes: int = 3,
+    passes: int = 2,
     answers: dict[str, str] | None = None,
     code: dict[str, str] | None = None,
+    again: int = 3,
 ) -> dict:
-    """Run every cell of ``name`` ``passes`` times in one fresh kernel, then ``probe``.
+    """Run every cell of ``name`` as a room does, in one fresh kernel, then ``probe``.
 
-    Three passes by default, as a room re-runs cells: every pass must tell the same
-    story, no cell may take over ``CELL_LIMIT_S``, and no cell may show an error.
+    The first pass runs each code cell ``again`` times in a row (a learner re-running
+    a cell); then the whole lesson is run ``passes - 1`` more times (Run All again).
+    Every run must tell the same story: no cell may take over ``CELL_LIMIT_S``, and
+    no cell may show an error.
 
     ``answers`` fills in the learner's guesses (``{"my_prediction_ms": "950"}``);
     without it they stay ``None``, as the lesson is committed. ``code`` puts a
@@ -79,15 +82,16 @@ def execute(
     with client.setup_kernel(env={**os.environ, "LAB_RUN_DIR": str(run_dir)}):
         for n in range(passes):
             for index, cell in enumerate(nb.cells):
-                if cell.cell_type == "code":
+                for time_ in range(again if n == 0 and cell.cell_type == "code" else 1):
+                    if cell.cell_type != "code":
+                        continue
+                    where = f"{name} pass {n + 1}, cell {index}, run {time_ + 1}"
                     began = time.monotonic()
                     client.execute_cell(cell, index)
                     took = time.monotonic() - began
                     errors = [o for o in cell.outputs if o.output_type == "error"]
-                    assert not errors, (
-                        f"{name} pass {n + 1}, cell {index}: {errors[0].ename}: {errors[0].evalue}"
-                    )
-                    assert took < CELL_LIMIT_S, f"{name} pass {n + 1}, cell {index}: {took:.0f} s"
+                    assert not errors, f"{where}: {errors[0].ename}: {errors[0].evalue}"
+                    assert took < CELL_LIMIT_S, f"{where}: {took:.0f} s"
         probe_cell = nbformat.v4.new_code_cell(probe)
         nb.cells.append(probe_cell)
         client.execute_cell(probe_cell, len(nb.cells) - 1)

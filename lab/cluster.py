@@ -262,20 +262,34 @@ class Cluster(Lab):
         """The channel's durable promise is resolved on the server: its result is stored."""
         return inspector.state(self.address, f"{run.workflow_id}.{channel}") == "RESOLVED"
 
-    def _kill_when(self, run: Run, target: str, after: str | None, at_ms: int | None) -> None:
-        """Kill ``target``'s worker once ``after`` is confirmed or at ``at_ms``, while ``run`` is in flight."""
+    def _moment(self, run: Run, after: str | None, at_ms: int | None) -> bool:
+        """Wait for ``at_ms`` after submitting and, with ``after``, that channel confirmed.
+
+        True once both hold while ``run`` is in flight; False if the run ended first.
+        The one clock the lessons' kills and crashes fire on.
+        """
         due = run.started + (at_ms or 0) / 1000
         while not run.done:
             if time.time() >= due and (after is None or self._confirmed(run, after)):
-                kill = self.kill_target(run, target, after=after)
-                if kill is not None:
-                    return
-                if after is None:  # a kill on the clock gets one chance
-                    who = "the workflow's worker" if target == "workflow" else f"{target}'s worker"
-                    run.note(f"no kill at +{at_ms} ms: {who} was not running then")
-                    return
+                return True
             time.sleep(0.005)
-        when = f"once {after} was confirmed" if after else f"at +{at_ms} ms"
+        return False
+
+    @staticmethod
+    def _when(after: str | None, at_ms: int | None) -> str:
+        return f"once {after} was confirmed" if after else f"at +{at_ms or 0} ms"
+
+    def _kill_when(self, run: Run, target: str, after: str | None, at_ms: int | None) -> None:
+        """Kill ``target``'s worker once ``after`` is confirmed or at ``at_ms``, while ``run`` is in flight."""
+        while self._moment(run, after, at_ms):
+            if self.kill_target(run, target, after=after) is not None:
+                return
+            if after is None:  # a kill on the clock gets one chance
+                who = "the workflow's worker" if target == "workflow" else f"{target}'s worker"
+                run.note(f"no kill at +{at_ms} ms: {who} was not running then")
+                return
+            time.sleep(0.005)  # on an event: the target may not have started yet
+        when = self._when(after, at_ms)
         run.note(f"no kill: the order was done before {target}'s worker could be killed {when}")
 
     def run(self, event: dict[str, Any] | None = None, **options: Any) -> Run:

@@ -182,16 +182,11 @@ class ServerCrash(Cluster):
         self, run: Run, after: str | None, at_ms: int, restart_after_s: float | None
     ) -> None:
         """Kill the server once ``after`` is confirmed (or at ``at_ms``) while ``run`` is in flight."""
-        due = run.started + at_ms / 1000
-        while not run.done:
-            if time.time() >= due and (after is None or self._confirmed(run, after)):
-                if self.kill_server() is not None and restart_after_s is not None:
-                    time.sleep(restart_after_s)
-                    self.restart_server()
-                return
-            time.sleep(0.005)
-        when = f"once {after} was confirmed" if after else f"at +{at_ms} ms"
-        run.note(f"no server kill: the order was done before {when}")
+        if not self._moment(run, after, at_ms):
+            run.note(f"no server kill: the order was done before {self._when(after, at_ms)}")
+        elif self.kill_server() is not None and restart_after_s is not None:
+            time.sleep(restart_after_s)
+            self.restart_server()
 
     def run(
         self,
@@ -244,8 +239,7 @@ class ServerCrash(Cluster):
             at = round((time.time() - run.origin) * 1000)
             return table(self.address, run.workflow_id, run.origin, caption=f"{what} (+{at} ms)")
 
-        while not run.done and not self._confirmed(run, kill_server_after):
-            time.sleep(0.005)
+        self._moment(run, kill_server_after, None)
         parts = [snapshot(f"just before the kill, {kill_server_after} confirmed")]
         self.kill_server()
         time.sleep(restart_after_s / 2)

@@ -11,7 +11,8 @@ copied; everything here observes them from the outside.
 """
 
 from lab.events import InvalidEvent, new_event, validate_event
-from lab.ledger import CHANNELS, Fault, Ledger
+from lab.faults import Fault
+from lab.ledger import CHANNELS, Ledger
 from lab.lesson import check, compare, environment, show_source, time_channels
 from lab.observe import InjectedFailure
 from lab.panel import Panel

@@ -18,8 +18,8 @@ Three tables:
   recognised the key and delivered nothing.
 - ``workflow_steps``: when a worker process looked a workflow up to run a
   step (the generator itself is never wrapped), so a kill can find it.
-- ``faults``: the failures and delays injected into an order, read by whichever
-  process runs the channel.
+- ``faults``: the failures, delays and outages injected into an order, read by
+  whichever process runs the channel; ``lifted`` says when an outage ended.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from channels import CHANNELS
-from lab.errors import Refused
+from lab.faults import Fault
 from lab.tables import html_table
 
 _SCHEMA = """
@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     ended REAL,
     outcome TEXT NOT NULL DEFAULT 'running',
     error TEXT,
-    provider_called INTEGER NOT NULL DEFAULT 1
+    provider_called INTEGER NOT NULL DEFAULT 1,
+    deadline REAL
 );
 CREATE INDEX IF NOT EXISTS attempts_order ON attempts(order_id);
 CREATE TABLE IF NOT EXISTS lines (
@@ -82,9 +83,20 @@ CREATE TABLE IF NOT EXISTS faults (
     channel TEXT NOT NULL,
     fail_first INTEGER NOT NULL,
     extra_ms INTEGER NOT NULL,
+    down INTEGER NOT NULL DEFAULT 0,
+    hang INTEGER NOT NULL DEFAULT 0,
+    lifted REAL,
     PRIMARY KEY (order_id, channel)
 );
 """
+# Columns added since the first version: a ledger file left by it gets them on open.
+_ADDED_COLUMNS = (
+    ("attempts", "provider_called", "INTEGER NOT NULL DEFAULT 1"),
+    ("attempts", "deadline", "REAL"),
+    ("faults", "down", "INTEGER NOT NULL DEFAULT 0"),
+    ("faults", "hang", "INTEGER NOT NULL DEFAULT 0"),
+    ("faults", "lifted", "REAL"),
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,9 @@ class Attempt:
     outcome: str  # running | sent | failed | killed
     error: str | None
     provider_called: bool = True
+    deadline: float | None = (
+        None  # the branch's promise times out then (epoch s); no retry after it
+    )
 
     @property
     def delivery(self) -> str:
@@ -115,38 +130,6 @@ class Attempt:
         return None if self.ended is None else round((self.ended - self.started) * 1000)
 
 
-@dataclass(frozen=True)
-class Fault:
-    """What to inject into one channel of one order.
-
-    ``fail_first``: the first N attempts raise before the provider is called
-    (nothing is sent), as an unavailable provider would. ``extra_ms``: added
-    latency on every attempt.
-    """
-
-    fail_first: int = 0
-    extra_ms: int = 0
-
-    def __post_init__(self) -> None:
-        if (
-            not isinstance(self.fail_first, int)
-            or isinstance(self.fail_first, bool)
-            or not 0 <= self.fail_first <= 3
-        ):
-            msg = (
-                "fail_first must be a whole number from 0 to 3 (each retry waits longer: 2 s, "
-                f"4 s, 8 s), got {self.fail_first!r}"
-            )
-            raise Refused(msg)
-        if (
-            not isinstance(self.extra_ms, int)
-            or isinstance(self.extra_ms, bool)
-            or not 0 <= self.extra_ms <= 5000
-        ):
-            msg = f"extra_ms must be a whole number of milliseconds from 0 to 5000, got {self.extra_ms!r}"
-            raise Refused(msg)
-
-
 class Ledger:
     """The SQLite send ledger at ``path`` (created on first use)."""
 
@@ -158,13 +141,9 @@ class Ledger:
         db.execute("PRAGMA journal_mode=WAL")
         with db:
             db.executescript(_SCHEMA)
-            columns = {row[1] for row in db.execute("PRAGMA table_info(attempts)")}
-            if (
-                "provider_called" not in columns
-            ):  # a ledger file from an earlier version of the lessons
-                db.execute(
-                    "ALTER TABLE attempts ADD COLUMN provider_called INTEGER NOT NULL DEFAULT 1"
-                )
+            for table, column, declaration in _ADDED_COLUMNS:  # a ledger from an earlier version
+                if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def _db(self) -> sqlite3.Connection:
         """One connection per thread: opening one per write costs milliseconds on the critical path."""
@@ -185,12 +164,18 @@ class Ledger:
     # -- written by the observing registry, in whichever process runs a channel
 
     def begin(
-        self, order_id: str, channel: str, attempt: int, *, provider_called: bool = True
+        self,
+        order_id: str,
+        channel: str,
+        attempt: int,
+        *,
+        provider_called: bool = True,
+        deadline: float | None = None,
     ) -> int:
         return self._write(
-            "INSERT INTO attempts (order_id, channel, attempt, pid, started, provider_called) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (order_id, channel, attempt, os.getpid(), time.time(), int(provider_called)),
+            "INSERT INTO attempts (order_id, channel, attempt, pid, started, provider_called, "
+            "deadline) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (order_id, channel, attempt, os.getpid(), time.time(), int(provider_called), deadline),
         )
 
     def mark_killed(self, pid: int) -> int:
@@ -223,16 +208,34 @@ class Ledger:
         db = self._db()
         with db:
             db.executemany(
-                "INSERT OR REPLACE INTO faults VALUES (?, ?, ?, ?)",
-                [(order_id, channel, f.fail_first, f.extra_ms) for channel, f in faults.items()],
+                "INSERT OR REPLACE INTO faults VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                [
+                    (order_id, channel, f.fail_first, f.extra_ms, int(f.down), int(f.hang))
+                    for channel, f in faults.items()
+                ],
             )
 
-    def fault(self, order_id: str, channel: str) -> Fault:
+    def fault(self, order_id: str, channel: str) -> tuple[Fault, bool]:
+        """The fault injected into this order's channel, and whether its outage is over."""
         rows = self._read(
-            "SELECT fail_first, extra_ms FROM faults WHERE order_id = ? AND channel = ?",
+            "SELECT fail_first, extra_ms, down, hang, lifted FROM faults "
+            "WHERE order_id = ? AND channel = ?",
             (order_id, channel),
         )
-        return Fault(*rows[0]) if rows else Fault()
+        if not rows:
+            return Fault(), False
+        fail_first, extra_ms, down, hang, lifted = rows[0]
+        return Fault(fail_first, extra_ms, bool(down), bool(hang)), lifted is not None
+
+    def lift(self, channel: str) -> list[str]:
+        """``channel``'s provider is back: every order's outage on it ends now; their order ids."""
+        db = self._db()
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            where = "channel = ? AND lifted IS NULL AND (down OR hang)"
+            rows = db.execute(f"SELECT order_id FROM faults WHERE {where}", (channel,)).fetchall()
+            db.execute(f"UPDATE faults SET lifted = ? WHERE {where}", (time.time(), channel))
+        return [order for (order,) in rows]
 
     def workflow_step(self, name: str) -> None:
         """This process is about to run a step of workflow ``name``."""
@@ -305,10 +308,10 @@ class Ledger:
     def attempts(self, order_id: str) -> list[Attempt]:
         rows = self._read(
             "SELECT order_id, channel, attempt, pid, started, ended, outcome, error, "
-            "provider_called FROM attempts WHERE order_id = ? ORDER BY started",
+            "provider_called, deadline FROM attempts WHERE order_id = ? ORDER BY started",
             (order_id,),
         )
-        return [Attempt(*row[:8], provider_called=bool(row[8])) for row in rows]
+        return [Attempt(*row[:8], provider_called=bool(row[8]), deadline=row[9]) for row in rows]
 
     def lines(self, order_id: str) -> list[str]:
         return [

@@ -7,7 +7,8 @@ wrapper that
 - records the attempt (start, end, attempt number, outcome, process id) in the
   send ledger,
 - applies the faults injected for that order (extra latency, failing the first
-  N attempts before the provider is called),
+  N attempts before the provider is called, a provider down or hanging until it
+  is back),
 - captures what the channel prints and files it with the order.
 
 The workflow generator is never wrapped: its replay semantics are the SDK's.
@@ -28,6 +29,7 @@ from typing import Any
 from resonate import Context
 from resonate.registry import Registry
 
+from lab.faults import HANG_LIMIT_S
 from lab.ledger import CHANNELS, Ledger
 
 _local = threading.local()
@@ -110,6 +112,22 @@ def _line_in(e: BaseException, filename: str | None) -> str:
     return f" (file line {lines[-1]})" if filename and lines else ""
 
 
+def _deadline(ctx: Context) -> float | None:
+    """When this branch's promise times out (epoch s); None for the SDK's year-long default."""
+    timeout = getattr(ctx.info, "timeout", None)
+    return timeout if isinstance(timeout, (int, float)) and timeout < time.time() + 86400 else None
+
+
+def _hang_until_lifted(ledger: Ledger, order_id: str, channel: str) -> None:
+    """The provider has the request and does not answer until it is back (then it delivers)."""
+    given_up = time.monotonic() + HANG_LIMIT_S
+    while not ledger.fault(order_id, channel)[1]:
+        if time.monotonic() > given_up:
+            msg = f"{channel} provider never answered (the client gave up after {HANG_LIMIT_S:g} s)"
+            raise TimeoutError(msg)
+        time.sleep(0.05)
+
+
 class ObservingRegistry(Registry):
     """A Registry whose channel look-ups return observed, fault-injectable wrappers."""
 
@@ -145,28 +163,39 @@ class ObservingRegistry(Registry):
         def observed(ctx: Context, event: dict[str, Any], *args: Any) -> Any:
             order_id = event["order_id"]
             attempt = ctx.info.attempt
-            fault = ledger.fault(order_id, channel)
-            injected = (
-                attempt <= fault.fail_first
-            )  # fails before the provider is called: nothing sent
-            row = ledger.begin(order_id, channel, attempt, provider_called=not injected)
+            fault, lifted = ledger.fault(order_id, channel)
+            down = fault.down and not lifted
+            # fails before the provider is called: nothing sent
+            injected = attempt <= fault.fail_first or down
+            row = ledger.begin(
+                order_id,
+                channel,
+                attempt,
+                provider_called=not injected,
+                deadline=_deadline(ctx),
+            )
+            with _branches_lock:  # every attempt, an injected failure's too
+                BRANCHES.append((str(ledger.path), order_id, channel, ctx.id, attempt))
             _install_stdout_router()  # again: pytest or a front end may have swapped sys.stdout
             capture = _local.buffer = _Capture()
             outcome, error = "failed", "interrupted"
             try:
                 if fault.extra_ms:
                     time.sleep(fault.extra_ms / 1000)
+                if down:
+                    msg = f"{channel} provider down (injected outage, attempt {attempt})"
+                    raise InjectedFailure(msg)
                 if injected:
                     msg = (
                         f"{channel} provider unavailable (injected failure, attempt {attempt} "
                         f"of the first {fault.fail_first})"
                     )
                     raise InjectedFailure(msg)
+                if fault.hang and not lifted:
+                    _hang_until_lifted(ledger, order_id, channel)
                 _local.durable = (
                     True  # lab.provider_calls: this call is Resonate's, not a plain one
                 )
-                with _branches_lock:
-                    BRANCHES.append((str(ledger.path), order_id, channel, ctx.id, attempt))
                 try:
                     result = fn(ctx, event, *args)
                 finally:

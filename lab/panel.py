@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from lab.ledger import CHANNELS, Fault
+from lab.faults import Fault
+from lab.ledger import CHANNELS
 from lab.theme import ERROR, OK
 from lab.timeline import LiveTimeline
 
@@ -54,7 +55,7 @@ class Panel:
         rows: list[widgets.Widget] = []
 
         self.workers = widgets.ToggleButtons(
-            options=[1, 2, 4, 8], value=lab.workers, description="workers"
+            options=sorted({1, 2, 4, 8, lab.workers}), value=lab.workers, description="workers"
         )
         if workers:
             rows.append(self.workers)

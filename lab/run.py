@@ -124,7 +124,9 @@ class Run:
 
     def channel_ms(self) -> dict[str, int]:
         """Each channel's own duration, as it reported it in its result."""
-        return {r["channel"]: r["duration_ms"] for r in self.result["results"]}
+        return {
+            r["channel"]: r["duration_ms"] for r in self.result["results"] if "duration_ms" in r
+        }
 
     def lines(self) -> list[str]:
         return self.ledger.lines(self.order_id)
@@ -140,6 +142,7 @@ class Run:
             f"  slowest channel      {max(per.values()):5d} ms ({max(per, key=per.get)})\n"
             f"  sum of the channels  {sum(per.values()):5d} ms\n"
             + "".join(f"    {c:<6} {ms:4d} ms\n" for c, ms in per.items())
+            + "".join(f"    {c:<6} missed: {why}\n" for c, why in result.get("missed", {}).items())
         )
 
     def resubmission_summary(self) -> str:

@@ -28,7 +28,8 @@ from resonate.models.durable_promise import DurablePromise
 from channels import send_email, send_push, send_slack, send_sms
 from lab.errors import Refused
 from lab.events import new_event, validate_event
-from lab.ledger import CHANNELS, Fault, Ledger
+from lab.faults import Fault
+from lab.ledger import CHANNELS, Ledger
 from lab.observe import ObservingRegistry
 from lab.run import Run
 from lab.sdk_log import route_sdk_log
@@ -339,6 +340,17 @@ class Lab:
         if run.resubmitted:
             print(run.resubmission_summary(), end="")
         return run
+
+    def provider_back(self, channel: str) -> list[str]:
+        """``channel``'s provider is back: every outage on it ends now; the orders it held.
+
+        An order whose channel was down delivers on that channel's next retry; a hung
+        call gets its answer (and the customer the message) at once.
+        """
+        if channel not in CHANNELS:
+            msg = f"no such channel {channel!r}; the channels are {', '.join(CHANNELS)}"
+            raise Refused(msg)
+        return self.ledger.lift(channel)
 
     def timeline_options(self) -> dict[str, Any]:
         """How this lab's charts are drawn: a lane per channel (a cluster draws one per process)."""

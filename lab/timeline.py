@@ -272,11 +272,14 @@ def _scheduled(
     last: dict[str, Attempt] = {}  # per channel: a retry may run on another lane (worker)
     for a in attempts:
         last[a.channel] = a
-    return {
-        (lane_of(a), channel): (a, a.ended + retry_delay_s(a.attempt))
-        for channel, a in last.items()
-        if a.outcome == "failed" and a.ended is not None
-    }
+    waits = {}
+    for channel, a in last.items():
+        if a.outcome != "failed" or a.ended is None:
+            continue
+        due = a.ended + retry_delay_s(a.attempt)
+        if a.deadline is None or due <= a.deadline:  # the SDK starts no retry past the deadline
+            waits[(lane_of(a), channel)] = (a, due)
+    return waits
 
 
 def legend() -> str:

@@ -19,7 +19,8 @@ from typing import Any
 
 from lab.clock import on_another_day
 from lab.errors import Refused
-from lab.ledger import CHANNELS, Fault
+from lab.faults import Fault
+from lab.ledger import CHANNELS
 from lab.observe import branch_ids
 from lab.provider_calls import ProviderCalls
 from lab.run import Run
@@ -50,7 +51,12 @@ def _lab(ledger: str = "ledger.sqlite") -> Any:
 
 
 def run_trial(
-    answer: Answer, *, live: bool, title: str, faults: dict[str, Fault] | None = None
+    answer: Answer,
+    *,
+    live: bool,
+    title: str,
+    faults: dict[str, Fault] | None = None,
+    timeout: float = 90,
 ) -> Trial:
     """The learner's workflow on a new order, then its replay a day later and another order."""
     from lab.events import new_event
@@ -58,7 +64,9 @@ def run_trial(
     lab = _lab()
     with ProviderCalls(answer.codes()) as calls:
         try:
-            run = lab.run(workflow=answer.fn, live=live, title=title, faults=faults)
+            run = lab.run(
+                workflow=answer.fn, live=live, title=title, faults=faults, timeout=timeout
+            )
         except Refused as e:  # not a generator function: said before anything ran
             raise LearnerError(f"{answer.name}: {e}") from None
         except Exception as e:  # noqa: BLE001 - the learner's workflow raised: that is the verdict
@@ -70,7 +78,7 @@ def run_trial(
         other = replays.start(new_event(), workflow=answer.fn, faults=faults)
         for r in (again, other):
             try:
-                r.wait(30)
+                r.wait(min(30, timeout))
             except Exception:  # noqa: BLE001 - the ids it used are what is judged
                 pass
     return Trial(

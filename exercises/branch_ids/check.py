@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import ClassVar
 
-from lab.ledger import CHANNELS, Fault
+from lab.faults import Fault
+from lab.ledger import CHANNELS
 from lab.verdicts import Criterion
 from lab.workflow_checks import Trial, WorkflowExercise
 

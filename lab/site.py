@@ -52,6 +52,7 @@ KEY_FIGURES = {
         r"re-sent after the crash: nothing",
     ],
     "06_scaling": [r"embedded, 4 workers: wall against N", r"ms/branch over ideal", r"orders/s"],
+    "07_deadlines": [r"is still pending", r"missed: no answer within", r"after the deadline"],
 }
 
 

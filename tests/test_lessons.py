@@ -415,3 +415,88 @@ print(json.dumps({"four": {n: p.wall_ms for n, p in four.items()}, "wide": {n: p
     assert four[32] > 1.8 * four[16] > 1.8 * 1.8 * four[8]  # waves of 4: the wall doubles with N
     assert wide[32] < 1.6 * wide[4]  # 32 workers: about one wave for every N
     assert found["plot"] and sorted(int(n) for n in found["swept"]) == [4, 8, 16]
+
+
+@pytest.mark.parametrize("store", ["embedded", "server"])
+def test_deadlines_lesson_holds_the_order_then_ends_it_at_the_deadline(
+    tmp_path: Path, store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAB_STORE", store)
+    found = execute(
+        "07_deadlines.ipynb",
+        """
+import json, time
+from lab.lesson import guess_ok
+from lab.deadlines import status
+def outcomes(r, c):
+    return [x.outcome for x in r.attempts() if x.channel == c]
+lifted = lab.ledger._read("SELECT lifted FROM faults WHERE order_id = ?", (outage.order_id,))[0][0]
+push_late = [x for x in late.attempts() if x.channel == "push"]
+panel = OutagePanel(lab)
+panel.provider.value = "hangs"
+panel.workflow.value = panel.workflow.options[1]
+panel.run_button.click()
+deadline_run = panel.wait(20)
+deadline_status = panel.status.value
+panel.back_button.click()
+panel.provider.value = "down for good"
+panel.workflow.value = panel.workflow.options[0]
+panel.run_button.click()
+time.sleep(3)
+held_status = panel.status.value
+held_pending = not panel.last.done
+panel.back_button.click()
+held = panel.wait(40)
+held_result = held.result
+# Nothing left running: every order an outage held has ended, no call is still waiting.
+def state(promise_id):
+    try:
+        return lab.resonate().promises.get(promise_id).state
+    except Exception:  # the exercise check's own store: its check ended its outages
+        return None
+orders = [o for (o,) in lab.ledger._read("SELECT order_id FROM faults WHERE down OR hang", ())]
+given_up = time.monotonic() + 40
+while time.monotonic() < given_up:
+    running = lab.ledger._read("SELECT COUNT(*) FROM attempts WHERE outcome = 'running'", ())[0][0]
+    pending = [o for o in orders if state(f"notify/{o}") == "PENDING"]
+    if not running and not pending:
+        break
+    time.sleep(0.5)
+print(json.dumps({
+    "exercise": [fallback.last.status, fallback.last.failing()],
+    "verdict": guess_ok(my_prediction_ms, late.wall_ms),
+    "outage": {c: outcomes(outage, c) for c in ("email", "sms", "slack", "push")},
+    "lifted_after_s": lifted - outage.origin, "outage_ended_s": outage.ended - outage.origin,
+    "outage_result": outage.result["channels_notified"],
+    "late": [late.result["channels_notified"], sorted(late.result["missed"]), late.wall_ms],
+    "late_push": [[x.outcome, x.ended - late.ended] for x in push_late],
+    "fast": [fast.wall_ms, outcomes(fast, "push"), fast.result["channels_notified"]],
+    "deadline_panel": [deadline_run.result["channels_notified"], deadline_status],
+    "held": [held_pending, held_status, held_result["channels_notified"], panel.status.value],
+    "left": [running, pending],
+}))
+""",
+        tmp_path,
+        answers={"my_prediction_ms": "2000"},
+        code={"notify_with_fallback": solution_of("fallback")},
+    )
+    assert found["verdict"] is True  # the deadline, predicted
+    assert found["exercise"][0] == "passed", found["exercise"]
+    outage = found["outage"]
+    assert all(outage[c] == ["sent"] for c in ("email", "sms", "slack")), outage
+    # Held: at least three failed attempts (0, 2, 6 s) before the provider came back …
+    assert outage["push"][-1] == "sent" and outage["push"][:-1].count("failed") >= 3, outage
+    assert found["lifted_after_s"] >= 8 and found["outage_ended_s"] > found["lifted_after_s"]
+    assert found["outage_result"] == 4
+    # … and with a deadline the order ends 3/4 at the deadline, push missed.
+    notified, missed, wall = found["late"]
+    assert notified == 3 and missed == ["push"] and 2000 <= wall <= 2300, found["late"]
+    # The timed-out call went on: the provider answered after the order had ended.
+    assert [o for o, _ in found["late_push"]] == ["sent"] and found["late_push"][0][1] > 0
+    fast_ms, fast_push, fast_notified = found["fast"]
+    assert fast_push == ["failed"] and fast_notified == 3 and fast_ms < 1000  # gave up at once
+    assert found["deadline_panel"][0] == 3 and "push missed" in found["deadline_panel"][1]
+    held_pending, held_status, held_notified, final_status = found["held"]
+    assert held_pending and "still pending" in held_status and "no result" in held_status
+    assert held_notified == 4 and "4/4" in final_status
+    assert found["left"] == [0, []], found["left"]

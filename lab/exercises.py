@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from lab.verdicts import FOLDER, Exercise, Verdict, function_source, load_file
 
-NAMES = ("push_first", "fan_out", "branch_ids", "idempotency_key", "redelivery")
+NAMES = ("push_first", "fan_out", "branch_ids", "idempotency_key", "redelivery", "fallback")
 
 
 def _load(name: str) -> Exercise:
@@ -29,5 +29,6 @@ fan_out = EXERCISES["fan_out"]
 branch_ids = EXERCISES["branch_ids"]
 idempotency_key = EXERCISES["idempotency_key"]
 redelivery = EXERCISES["redelivery"]
+fallback = EXERCISES["fallback"]
 
 __all__ = ["EXERCISES", "Exercise", "Verdict", "function_source", *NAMES]

@@ -485,10 +485,167 @@ def submit(resonate: Resonate, event: dict[str, Any]) -> Any:
     Case("a typo", "failed", "raised NameError", submit("f\"notify/{evnt['order_id']}\"")),
 ]
 
+FB_IMPORTS = """from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from typing import Any
+
+from resonate import Context
+from resonate.errors import ResonateTimedoutError
+
+from channels import send_email, send_push, send_slack, send_sms
+from exercises.deadlines import DEADLINE_S, missed
+"""
+
+FB_START = """
+    email_p = yield ctx.rfi(send_email, event).options(id=f"{ctx.id}.email", timeout=DEADLINE_S)
+    sms_p = yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.sms", timeout=DEADLINE_S)
+    slack_p = yield ctx.rfi(send_slack, event).options(id=f"{ctx.id}.slack", timeout=DEADLINE_S)
+    push_p = yield ctx.rfi(send_push, event, simulate_crash).options(
+        id=f"{ctx.id}.push", timeout=DEADLINE_S
+    )
+    email = yield email_p
+    sms = yield sms_p
+    slack = yield slack_p
+"""
+
+FB_CATCH = """
+    try:
+        push = yield push_p
+    except Exception as e:
+        push = missed("push", str(e))
+"""
+
+FB_THEN = """    if not push["success"]:
+        push = yield (yield ctx.rfi(send_sms, event).options(id=ID))
+"""
+
+FB_HELPER = """def push_or_sms(ctx, event, handle):
+    try:
+        return (yield handle)
+    except Exception:
+        key = hashlib.sha256(f"{ctx.id}/fallback".encode()).hexdigest()[:12]
+        return (yield (yield ctx.rfi(send_sms, event).options(id=f"fb-{key}")))"""
+
+FB_LOOP = """
+    handles = {}
+    for channel, fn, args in (
+        ("email", send_email, (event,)),
+        ("sms", send_sms, (event,)),
+        ("slack", send_slack, (event,)),
+        ("push", send_push, (event, simulate_crash)),
+    ):
+        handles[channel] = yield ctx.rfi(fn, *args).options(
+            id=f"{ctx.id}.{channel}", timeout=DEADLINE_S
+        )
+    got = []
+    for channel, handle in handles.items():
+        try:
+            got.append((yield handle))
+        except Exception:
+            if channel != "push":
+                raise
+            instead = yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.sms-instead-of-push")
+            got.append((yield instead))
+    email, sms, slack, push = got
+"""
+
+
+def fb(body: str, *, extra: str = "", start: str = FB_START) -> str:
+    return f"{FB_IMPORTS}\n{extra}\n\ndef notify_with_fallback{SIGNATURE}\n{start}{body}{RESULT}"
+
+
+def fb_then(fallback_id: str) -> str:
+    return fb(FB_CATCH + FB_THEN.replace("ID", fallback_id))
+
+
+FALLBACK = [
+    Case("catch everything, then the fallback", "passed", "", fb_then('f"{ctx.id}.push-fallback"')),
+    Case(
+        "the fallback inside the except clause, two exception types",
+        "passed",
+        "",
+        fb(
+            """    try:
+        push = yield push_p
+    except (ResonateTimedoutError, RuntimeError):
+        handle = yield ctx.rfi(send_sms, event).options(id=ctx.id + ":fallback")
+        push = yield handle
+"""
+        ),
+    ),
+    Case(
+        "a helper generator and a hashed id",
+        "passed",
+        "",
+        fb("    push = yield from push_or_sms(ctx, event, push_p)\n", extra=FB_HELPER),
+    ),
+    Case("a loop over the handles", "passed", "", fb("", start=FB_LOOP)),
+    Case(
+        "only the timeout is caught",
+        "failed",
+        "the SDK gave up (no retry fits)",
+        fb(
+            """    try:
+        push = yield push_p
+    except ResonateTimedoutError:
+        push = yield (yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.push-fallback"))
+"""
+        ),
+    ),
+    Case(
+        "the fallback every time",
+        "failed",
+        "although push was delivered",
+        fb(
+            FB_CATCH
+            + '    yield (yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.push-fallback"))\n'
+        ),
+    ),
+    Case("the SMS branch's id", "failed", "no fallback SMS was sent", fb_then('f"{ctx.id}.sms"')),
+    Case(
+        "a random id for the fallback",
+        "failed",
+        "replayed a day later",
+        fb_then('f"{ctx.id}.{uuid.uuid4()}"'),
+    ),
+    Case(  # SDK 0.6.7 ends a workflow only once every branch it started has ended
+        "started, never waited for",
+        "passed",
+        "",
+        fb(
+            FB_CATCH
+            + """    if not push["success"]:
+        yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.push-fallback")
+"""
+        ),
+    ),
+    Case(
+        "a plain call",
+        "failed",
+        "called directly",
+        fb(FB_CATCH + '    if not push["success"]:\n        push = send_sms(ctx, event)\n'),
+    ),
+    Case(
+        "no deadline on push",
+        "failed",
+        "does every branch have its deadline",
+        fb(
+            FB_CATCH + FB_THEN.replace("ID", 'f"{ctx.id}.push-fallback"'),
+            start=FB_START.replace(
+                'id=f"{ctx.id}.push", timeout=DEADLINE_S', 'id=f"{ctx.id}.push"'
+            ),
+        ),
+    ),
+]
+
 CORPUS = {
     "push_first": PUSH_FIRST,
     "fan_out": FAN_OUT,
     "branch_ids": BRANCH_IDS,
     "idempotency_key": IDEMPOTENCY_KEY,
     "redelivery": REDELIVERY,
+    "fallback": FALLBACK,
 }

@@ -28,6 +28,7 @@ LESSON = {
     "branch_ids": "03_push_failures.ipynb",
     "idempotency_key": "04_worker_kills.ipynb",
     "redelivery": "05_server_crash.ipynb",
+    "fallback": "07_deadlines.ipynb",
 }
 SOLUTION_RUNS = int(os.environ.get("LAB_SOLUTION_RUNS", "20"))  # CI: 20 in a row
 _cells = itertools.count()
@@ -73,6 +74,7 @@ EXPECTED_REASON = {
     "branch_ids": "push 0×",
     "idempotency_key": "no key was sent",
     "redelivery": "started notify/",
+    "fallback": "the SDK gave up (no retry fits)",
 }
 
 

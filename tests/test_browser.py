@@ -457,6 +457,42 @@ def test_server_crash_clicked_in_browser(jupyter: tuple[str, Path], browser: obj
     assert not errors
 
 
+def test_deadlines_clicked_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
+    url, repo = jupyter
+    page, errors = open_and_run_all(browser, url, "07_deadlines.ipynb")
+    charts = page.locator("svg.lab-timeline")
+    outage = charts.first  # the production order, held while push's provider was down
+    assert outage.locator("rect.bar[data-channel='push'][data-outcome='failed']").count() >= 3
+    assert page.locator("text=is still pending").count() >= 1
+    panel = (
+        page.locator(".widget-vbox")
+        .filter(has=page.locator("button", has_text="Provider back"))
+        .last
+    )
+    panel.locator("select").nth(1).select_option(label="hangs")
+    panel.locator("select").nth(2).select_option(index=1)  # notify_all_by_deadline
+    panel.locator("button", has_text="Run a new order").click()
+    panel.locator("text=3/4 notified").wait_for(timeout=15_000)
+    assert "push missed: no answer within its 2 s deadline" in panel.inner_text()
+    live = panel.locator("svg.lab-timeline")
+    assert live.locator("rect.bar[data-channel='push'][data-outcome='running']").count() == 1
+    panel.locator("button", has_text="Provider back").click()
+    panel.locator("select").nth(1).select_option(label="down for good")
+    panel.locator("select").nth(2).select_option(index=0)  # the production notify_all
+    panel.locator("button", has_text="Run a new order").click()
+    panel.locator("text=is still pending").wait_for(timeout=10_000)
+    panel.locator("g.retry-wait[data-channel='push']").first.wait_for(timeout=5_000)
+    scroll_to(panel.locator("svg.lab-timeline"))
+    panel.screenshot(path=artifact("07_deadlines-held"))
+    panel.locator("button", has_text="Provider back").click()
+    panel.locator("text=4/4 notified").wait_for(timeout=40_000)
+    assert_timelines_readable(page)
+    screenshot(page, "07_deadlines")
+    assert_readable_in_every_theme(page, "07_deadlines.ipynb")
+    save(page, repo, "07_deadlines.ipynb")
+    assert not errors
+
+
 def test_scaling_clicked_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
     url, repo = jupyter
     page, errors = open_and_run_all(browser, url, "06_scaling.ipynb")

@@ -33,6 +33,7 @@ from channels import send_email, send_push, send_slack, send_sms
 from exercises.wide import notify_many
 from lab.errors import Refused
 from lab.events import new_event
+from lab.processes import cpu_seconds
 from lab.server import LocalServer
 from lab.theme import ERROR, GRID, INK, INK2, SERIES, fill, stroke
 from lab.timeline import nice_step
@@ -146,21 +147,6 @@ def measure(store: str, workers: int, n: int, runs: int = 5) -> Point:
     )
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds used so far by ``pids`` (Linux /proc)."""
-    import os
-
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
-
-
 @dataclass(frozen=True)
 class Throughput:
     processes: int
@@ -193,7 +179,7 @@ def orders_per_second(
         cluster.start().wait(30)  # warm-up
         pids = [os.getpid(), cluster.local.process.pid, *(w.pid for w in cluster.running())]
         with contextlib.redirect_stdout(io.StringIO()):
-            cpu0, began = _cpu_seconds(pids), time.perf_counter()
+            cpu0, began = cpu_seconds(pids), time.perf_counter()
             # "At once": from 8 threads, as a web front end would; one after another the
             # submissions alone (a round trip each) take ~0.7 s of a 4 s run.
             with ThreadPoolExecutor(8) as pool:
@@ -204,7 +190,7 @@ def orders_per_second(
             finished = [r for r in runs if r.done and r.ended]
             last = max((r.ended for r in finished), default=time.time())
             took = last - (time.time() - (time.perf_counter() - began))
-            cpu = _cpu_seconds(pids) - cpu0
+            cpu = cpu_seconds(pids) - cpu0
         from lab.inspector import lost_wakeup
 
         stuck = tuple(

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from lab import CHANNELS, ServerUnavailable
@@ -82,7 +83,9 @@ def test_no_server_fails_within_three_seconds() -> None:
     assert time.monotonic() - started < 3
 
 
-def test_a_killed_kernel_leaves_no_server_or_worker(tmp_path: Path) -> None:
+@pytest.mark.parametrize("lifetime", ["PR_SET_PDEATHSIG", "reaper (the path off Linux)"])
+def test_a_killed_kernel_leaves_no_server_or_worker(tmp_path: Path, lifetime: str) -> None:
+    forced = {"LAB_NO_PDEATHSIG": "1"} if lifetime.startswith("reaper") else {}
     code = textwrap.dedent("""
         import json, os
         from lab.cluster import Cluster
@@ -94,13 +97,22 @@ def test_a_killed_kernel_leaves_no_server_or_worker(tmp_path: Path) -> None:
         [sys.executable, "-c", code],
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "LAB_RUN_DIR": str(tmp_path)},
+        env={**os.environ, "LAB_RUN_DIR": str(tmp_path), **forced},
         cwd=Path(__file__).resolve().parent.parent,
     )
-    pids = json.loads(kernel.stdout.readline())
-    assert len(pids) == 3 and all(alive(p) for p in pids)
-    kernel.send_signal(signal.SIGKILL)
-    kernel.wait(10)
+    try:
+        pids = json.loads(kernel.stdout.readline())
+        assert len(pids) == 3 and all(alive(p) for p in pids)
+        reapers = [
+            p.pid
+            for p in psutil.Process(kernel.pid).children()
+            if "lab.reaper" in " ".join(p.cmdline())
+        ]
+        assert len(reapers) == (3 if forced else 0), reapers  # one per child, off Linux only
+        pids += reapers
+    finally:
+        kernel.send_signal(signal.SIGKILL)
+        kernel.wait(10)
     deadline = time.monotonic() + 5
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -27,11 +28,9 @@ VENDOR = ROOT.parent / "shared" / "vendor" / "resonate-legacy-server"
 PROBE = """
 import json, os
 from pathlib import Path
+import psutil
 def rss_mb(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return psutil.Process(pid).memory_info().rss / 2**20
 server_pid = int((Path.home() / ".resonate" / "server.pid").read_text())
 workers = [w.pid for w in cluster.running()]
 print(json.dumps({
@@ -186,3 +185,104 @@ def test_post_build_installs_the_server_and_start_serves_lesson_4_on_one_core(
     while any(alive(p) for p in found["pids"]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in found["pids"] if alive(p)]
+
+
+def test_repo2docker_reads_binder_as_these_tests_assume(tmp_path: Path) -> None:
+    """repo2docker's own reading of binder/, offline: the Dockerfile it would build (no Docker)."""
+    repo = clone_of_working_tree(tmp_path / "clone")
+    r2d = Path(sys.executable).with_name("repo2docker")
+    out = subprocess.run(
+        [str(r2d), "--no-build", "--debug", "--no-run", str(repo)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    dockerfile = out.stdout + out.stderr
+    assert "Building conda environment for python=3.12" in dockerfile
+    # its base environment for that Python (the file name as repo2docker escapes it)
+    assert "environment-2epy-2d3-2e12-2dlinux-2d64-2elock" in dockerfile
+    update = dockerfile.index('env update -p ${NB_PYTHON_PREFIX} --file "binder/environment.yml"')
+    post_build = dockerfile.index("RUN ./binder/postBuild")
+    assert update < post_build  # postBuild runs in the environment.yml environment
+    assert 'ENV R2D_ENTRYPOINT="${REPO_DIR}/binder/start"' in dockerfile  # start wraps the launch
+    # What repo2docker does not check, and a launch depends on:
+    start = (repo / "binder" / "start").read_text().strip().splitlines()
+    assert start[-1] == 'exec "$@"'  # start hands over to JupyterLab, keeping the pid
+    assert "set -euo pipefail" in (repo / "binder" / "postBuild").read_text()
+    listing = subprocess.run(
+        ["git", "ls-files", "-s", "binder"], cwd=repo, capture_output=True, text=True
+    ).stdout
+    modes = {line.split("\t")[1]: line.split()[0] for line in listing.splitlines()}
+    assert modes == {
+        "binder/environment.yml": "100644",
+        "binder/postBuild": "100755",
+        "binder/start": "100755",
+    }, modes
+
+
+DEVCONTAINER_PROBE = """
+import json
+print(json.dumps({"own_server": cluster.local is not None, "result": run.result["channels_notified"],
+                  "sends": run.sends(), "first_kill": cluster.kills_of(run)[0].target}))
+"""
+
+
+def devcontainer_config(repo: Path) -> dict:
+    """``.devcontainer/devcontainer.json``: JSON with comments (JSONC), as Codespaces reads it."""
+    import re
+
+    text = (repo / ".devcontainer" / "devcontainer.json").read_text()
+    return json.loads(re.sub(r"^\s*//.*$", "", text, flags=re.M))
+
+
+def test_the_devcontainer_sets_up_as_binder_does_and_serves_lesson_4(tmp_path: Path) -> None:
+    """Codespaces, re-enacted: its post-create command in a throw-away clone, then lesson 4."""
+    home = clone_of_working_tree(tmp_path / "workspace")
+    config = devcontainer_config(home)
+    assert "python:1-3.12" in config["image"]
+    assert any("features/go" in f for f in config["features"])
+    assert config["forwardPorts"] == [8888]
+    assert "--port 8888" in (home / ".devcontainer" / "start.sh").read_text()
+    server = ROOT / "tools" / "bin"
+    if (server / "resonate").is_file():  # built once per machine: the Binder test builds it afresh
+        (home / "tools" / "bin").mkdir(parents=True)
+        for f in server.iterdir():
+            shutil.copy2(f, home / "tools" / "bin" / f.name)
+    env = binder_env(home, Path(sys._base_executable).parent, PYTHON=sys._base_executable)
+    if VENDOR.is_dir():
+        env["RESONATE_SERVER_SRC"] = str(VENDOR)
+    began = time.monotonic()
+    created = subprocess.run(
+        ["bash", "-c", config["postCreateCommand"]],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    took = time.monotonic() - began
+    assert created.returncode == 0, created.stderr[-3000:]
+    print(f"post-create: {took:.0f} s")
+    assert (home / ".venv" / "bin" / "jupyter").is_file()
+    assert os.access(home / "tools" / "bin" / "resonate", os.X_OK)
+    assert (home / "my-work" / "00_welcome.ipynb").is_file()
+    runner = tmp_path / "run_lesson_4.py"
+    runner.write_text(
+        RUNNER.format(root=str(home), probe=DEVCONTAINER_PROBE, runs=str(tmp_path / "runs"))
+    )
+    launched = subprocess.run(
+        [str(home / ".venv" / "bin" / "python"), str(runner)],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    found = json.loads(
+        next(line for line in launched.stdout.splitlines() if line.startswith("FOUND "))[6:]
+    )
+    assert found["own_server"]  # no Binder start here: the lesson started its server itself
+    assert found["result"] == 4 and found["sends"] == {"email": 1, "sms": 1, "slack": 1, "push": 1}
+    assert found["first_kill"] == "email"

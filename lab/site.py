@@ -63,6 +63,26 @@ class Page:
     seconds: float
     words: int
     problems: list[str]
+    widgets: bool = False  # a panel that needs a live kernel (left out of the page)
+
+
+def needs_a_kernel(nb: object) -> bool:
+    """Does the lesson have a widget panel (``…Panel(``), which only a live kernel can run?"""
+    return any(c.cell_type == "code" and "Panel(" in c.source for c in nb.cells)
+
+
+def launch_bar(notebook: str, widgets: bool) -> str:
+    """The links that open this lesson live: Binder (this lesson) and Codespaces."""
+    from lab.launch import binder_url, codespaces_url
+
+    why = " — its panel needs a live kernel" if widgets else ""
+    return (
+        "<nav class='lab-launch' style='font-family:sans-serif;padding:8px 12px;"
+        "border-bottom:1px solid #888'>Open this lesson live"
+        f"{why}: <a class='binder' href='{html.escape(binder_url(notebook))}'>on Binder</a> · "
+        f"<a class='codespaces' href='{html.escape(codespaces_url())}'>in GitHub Codespaces</a> "
+        f"(then open <code>my-work/{html.escape(notebook)}</code>)</nav>"
+    )
 
 
 def _title(nb: object) -> str:
@@ -102,6 +122,10 @@ def build_page(path: Path, out: Path) -> Page:
     client.execute()
     seconds = time.monotonic() - began
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    widgets = needs_a_kernel(nb)
+    body = re.sub(
+        r"(<body[^>]*>)", lambda m: m.group(1) + launch_bar(path.name, widgets), body, count=1
+    )
     (out / f"{path.stem}.html").write_text(body)
     problems = _errors(nb)
     text = html.unescape(body)
@@ -114,7 +138,7 @@ def build_page(path: Path, out: Path) -> Page:
         if not re.search(pattern, text)
     ]
     words = sum(len(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
-    return Page(path.stem, _title(nb), seconds, words, problems)
+    return Page(path.stem, _title(nb), seconds, words, problems, widgets)
 
 
 def build(out: Path, names: list[str] | None = None) -> list[Page]:
@@ -124,9 +148,13 @@ def build(out: Path, names: list[str] | None = None) -> list[Page]:
     os.environ.setdefault("LAB_RUN_DIR", str(out / ".runs"))
     paths = sorted(NOTEBOOKS.glob("*.ipynb"))
     pages = [build_page(p, out) for p in paths if names is None or p.stem in names]
+    from lab.launch import binder_url
+
     rows = "".join(
         f"<tr><td><a href='{p.name}.html'>{html.escape(p.title)}</a></td><td>{p.seconds:.0f} s</td>"
-        f"<td>{p.words} words (~{p.words / 130:.0f} min read aloud)</td></tr>"
+        f"<td>{p.words} words (~{p.words / 130:.0f} min read aloud)</td>"
+        f"<td>{'a panel: needs a live kernel' if p.widgets else 'reads as is'}</td>"
+        f"<td><a href='{html.escape(binder_url(p.name + '.ipynb'))}'>Binder</a></td></tr>"
         for p in pages
     )
     (out / "index.html").write_text(
@@ -134,7 +162,8 @@ def build(out: Path, names: list[str] | None = None) -> list[Page]:
         "<style>body{font-family:sans-serif;max-width:760px;margin:2em auto}td{padding:4px 12px}</style>"
         "<h1>Durable fan-out/fan-in with Resonate</h1><p>Every lesson as it ran here, with its real outputs "
         f"(built {time.strftime('%Y-%m-%d %H:%M')}). The widget panels need a live kernel: open the notebooks in "
-        "JupyterLab to click them.</p><table><tr><th>lesson</th><th>cells ran in</th><th>narrative</th></tr>"
+        "JupyterLab to click them (each page links to itself on Binder and Codespaces).</p><table><tr>"
+        "<th>lesson</th><th>cells ran in</th><th>narrative</th><th>widgets</th><th>live</th></tr>"
         f"{rows}</table>"
     )
     (out / "pages.json").write_text(json.dumps([p.__dict__ for p in pages], indent=1))

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from lab.site import KEY_FIGURES, build_page
 from tests.conftest import ROOT
@@ -34,6 +35,9 @@ def test_the_site_builds_with_real_outputs(tmp_path: Path) -> None:
         assert not page["problems"], (name, page["problems"])
         assert "Traceback (most recent call last)" not in body and f"href='{name}.html'" in index
         assert name == "00_welcome" or "lab-timeline" in body or "lab-scaling" in body
+        assert f"urlpath=lab/tree/my-work/{name}.ipynb" in body  # its launch bar, to itself
+    assert index.count("needs a live kernel") == sum(p["widgets"] for p in pages.values())
+    assert pages["07_deadlines"]["widgets"] and not pages["00_welcome"]["widgets"]
     print({name: round(p["seconds"]) for name, p in pages.items()})
 
 
@@ -47,3 +51,28 @@ def test_a_page_with_an_error_or_without_its_figures_is_refused(tmp_path: Path) 
     assert any("ZeroDivisionError" in p for p in page.problems)
     assert any("no timeline" in p for p in page.problems)
     assert any("key figure missing" in p for p in page.problems)
+
+
+def test_a_pages_launch_links_open_that_lesson(tmp_path: Path) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from lab.launch import binder_url, codespaces_url, repository
+    from lab.site import launch_bar
+    from lab.workspace import WORK_DIR
+
+    repo = repository()  # read off the README's badges: the one place to set it
+    bar = launch_bar("07_deadlines.ipynb", widgets=True)
+    assert binder_url("07_deadlines.ipynb") in bar and codespaces_url() in bar
+    path = parse_qs(urlsplit(binder_url("07_deadlines.ipynb")).query)["urlpath"][0]
+    assert path == f"lab/tree/{WORK_DIR}/07_deadlines.ipynb"
+    assert (ROOT / "notebooks" / "07_deadlines.ipynb").is_file()  # binder/start copies it there
+    assert urlsplit(binder_url("x.ipynb")).path == f"/v2/gh/{repo}/HEAD"
+    assert codespaces_url() == f"https://codespaces.new/{repo}?quickstart=1"
+    readme = tmp_path / "README.md"  # a fork that set one badge and not the other is told so
+    readme.write_text(
+        (ROOT / "README.md")
+        .read_text()
+        .replace("codespaces.new/OWNER/REPO", "codespaces.new/me/fork")
+    )
+    with pytest.raises(ValueError, match="the badges disagree"):
+        repository(readme)

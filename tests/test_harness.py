@@ -127,7 +127,7 @@ def test_bad_options_are_refused_and_nothing_is_written(
     with pytest.raises(error, match=message):
         lab.run(event, live=False, **options)
     assert lab.ledger.attempts(event["order_id"]) == []
-    assert lab.ledger.fault(event["order_id"], "sms") == Fault()
+    assert lab.ledger.fault(event["order_id"], "sms") == (Fault(), False)
 
 
 def test_fault_bounds_are_explained() -> None:
@@ -135,6 +135,32 @@ def test_fault_bounds_are_explained() -> None:
         Fault(fail_first=9)
     with pytest.raises(ValueError, match="milliseconds"):
         Fault(extra_ms=-1)
+    with pytest.raises(ValueError, match=r"either down .* or hangs"):
+        Fault(down=True, hang=True)
+    with pytest.raises(ValueError, match="leave fail_first at 0"):
+        Fault(fail_first=1, down=True)
+    with pytest.raises(TypeError, match="down must be True or False"):
+        Fault(down="yes")
+
+
+def test_an_outage_lasts_until_the_provider_is_back_for_every_order(lab: Lab) -> None:
+    held = [lab.start(faults={"push": Fault(down=True)}) for _ in range(2)]
+    hung = lab.start(faults={"sms": Fault(hang=True)})
+    time.sleep(2.5)  # push: attempts at 0 and 2 s, both failed; sms: still waiting
+    for run in held:
+        assert [a.outcome for a in run.attempts() if a.channel == "push"] == ["failed", "failed"]
+        assert not run.done
+    assert [a.outcome for a in hung.attempts() if a.channel == "sms"] == ["running"]
+    assert sorted(lab.provider_back("push")) == sorted(r.order_id for r in held)
+    assert lab.provider_back("sms") == [hung.order_id]
+    assert hung.wait(5)["channels_notified"] == 4  # the hung call answers at once
+    assert [a.outcome for a in hung.attempts() if a.channel == "sms"] == ["sent"]
+    for run in held:  # the next retry, 4 s after attempt 2, delivers
+        assert run.wait(10)["channels_notified"] == 4
+        assert [a.outcome for a in run.attempts() if a.channel == "push"][-1] == "sent"
+        assert run.sends() == {"email": 1, "sms": 1, "slack": 1, "push": 1}
+    with pytest.raises(ValueError, match="no such channel 'fax'"):
+        lab.provider_back("fax")
 
 
 def test_setup_twice_in_one_process_is_fine(tmp_path) -> None:

@@ -25,7 +25,7 @@ from resonate import Resonate
 from channels import OrderEvent, send_email, send_push, send_slack, send_sms
 from exercises.sequential import notify_sequential
 from lab import Lab
-from lab.observe import _install_stdout_router
+from lab.capture import install_stdout_router
 from workflow import notify_all
 
 
@@ -55,7 +55,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         lab = Lab(workers=args.workers, server=args.server, ledger=Path(tmp) / "ledger.sqlite")
-        _install_stdout_router()
+        install_stdout_router()
         lab.run(live=False)  # warm-up
         fan = [lab.run(live=False) for _ in range(args.runs)]
         seq = [lab.run(live=False, workflow=notify_sequential) for _ in range(args.runs)]

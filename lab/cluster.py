@@ -30,9 +30,10 @@ from lab import inspector
 from lab.errors import Refused
 from lab.events import new_event
 from lab.ledger import CHANNELS
+from lab.paths import run_dir
 from lab.processes import alive, spawn
 from lab.run import Run
-from lab.runtime import DEFAULT_WORKERS, WORKFLOWS, Lab, choose_server, kernel_server, run_dir
+from lab.runtime import DEFAULT_WORKERS, WORKFLOWS, Lab, choose_server, kernel_server
 from lab.server import LocalServer
 from lab.tables import html_table
 from lab.timeline import Mark

@@ -33,7 +33,7 @@ class SmsGateway:
         self._ledgers: dict[str, Ledger] = {}
 
     def _ledger(self) -> Ledger:
-        from lab.runtime import default_ledger_path
+        from lab.paths import default_ledger_path
 
         path = os.environ.get("LAB_LEDGER") or str(default_ledger_path())
         if path not in self._ledgers:

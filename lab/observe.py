@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import io
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +27,7 @@ from typing import Any
 from resonate import Context
 from resonate.registry import Registry
 
+from lab.capture import BUFFER, Capture, install_stdout_router
 from lab.faults import HANG_LIMIT_S
 from lab.ledger import CHANNELS, Ledger
 
@@ -51,57 +50,6 @@ def branch_ids(order_id: str, ledger: Ledger) -> dict[str, set[str]]:
 
 class InjectedFailure(RuntimeError):
     """Raised by the harness, never by the production channels."""
-
-
-class _ThreadRoutedStdout(io.TextIOBase):
-    """sys.stdout that files writes from a capturing thread and passes the rest on.
-
-    SDK worker threads print into whichever notebook cell is running. While a
-    channel runs under the wrapper its thread has a capture buffer, and its
-    lines go there instead.
-    """
-
-    def __init__(self, passthrough: Any) -> None:
-        self.passthrough = passthrough
-
-    def write(self, s: str) -> int:
-        buffer = getattr(_local, "buffer", None)
-        if buffer is None:
-            return self.passthrough.write(s)
-        buffer.append(s)
-        return len(s)
-
-    def flush(self) -> None:
-        if getattr(_local, "buffer", None) is None:
-            self.passthrough.flush()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.passthrough, name)
-
-
-def _install_stdout_router() -> None:
-    if not isinstance(sys.stdout, _ThreadRoutedStdout):
-        sys.stdout = _ThreadRoutedStdout(sys.stdout)
-
-
-class _Capture:
-    """Collects a thread's printed lines, each with the time it was printed."""
-
-    def __init__(self) -> None:
-        self.lines: list[tuple[float, str]] = []
-        self._partial = ""
-
-    def append(self, s: str) -> None:
-        self._partial += s
-        *done, self._partial = self._partial.split("\n")
-        now = time.time()
-        self.lines.extend((now, line) for line in done)
-
-    def close(self) -> list[tuple[float, str]]:
-        if self._partial:
-            self.lines.append((time.time(), self._partial))
-            self._partial = ""
-        return self.lines
 
 
 def _line_in(e: BaseException, filename: str | None) -> str:
@@ -138,7 +86,7 @@ class ObservingRegistry(Registry):
         self.replace = dict(replace or {})
         self.note_workflow_steps = False  # worker processes turn it on (lab.worker)
         self._wrapped: dict[Callable, Callable] = {}
-        _install_stdout_router()
+        install_stdout_router()
 
     def get(self, func: str | Callable, version: int = 0) -> tuple[str, Callable, int]:
         name, fn, version = super().get(func, version)
@@ -176,8 +124,9 @@ class ObservingRegistry(Registry):
             )
             with _branches_lock:  # every attempt, an injected failure's too
                 BRANCHES.append((str(ledger.path), order_id, channel, ctx.id, attempt))
-            _install_stdout_router()  # again: pytest or a front end may have swapped sys.stdout
-            capture = _local.buffer = _Capture()
+            install_stdout_router()  # again: pytest or a front end may have swapped sys.stdout
+            capture = Capture()
+            token = BUFFER.set(capture)
             outcome, error = "failed", "interrupted"
             try:
                 if fault.extra_ms:
@@ -206,7 +155,7 @@ class ObservingRegistry(Registry):
                 error = f"{type(e).__name__}: {e}" + _line_in(e, own_file)
                 raise
             finally:
-                _local.buffer = None
+                BUFFER.reset(token)
                 lines = capture.close()
                 if error:
                     lines.append(

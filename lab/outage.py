@@ -31,8 +31,8 @@ from typing import Any
 from lab.cluster import Cluster, retire
 from lab.errors import Refused, Unavailable
 from lab.ledger import CHANNELS
+from lab.paths import run_dir
 from lab.run import Run
-from lab.runtime import run_dir
 from lab.sdk_log import SDK_LOG, route_sdk_log
 from lab.server import LocalServer
 from lab.theme import OK

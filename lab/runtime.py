@@ -31,6 +31,7 @@ from lab.events import new_event, validate_event
 from lab.faults import Fault
 from lab.ledger import CHANNELS, Ledger
 from lab.observe import ObservingRegistry
+from lab.paths import default_ledger_path, run_dir
 from lab.run import Run
 from lab.sdk_log import route_sdk_log
 from lab.server import LocalServer, ServerAddress, require_server
@@ -40,19 +41,9 @@ WORKFLOWS = {
     "fan-out": notify_all
 }  # what worker processes serve; the kernel also runs any generator it is given
 DEFAULT_WORKERS = 4
-PROJECT = Path(__file__).resolve().parent.parent
 
 _instances: dict[tuple, Resonate] = {}
 _instances_lock = threading.Lock()
-
-
-def run_dir() -> Path:
-    """``$LAB_RUN_DIR``, else ``.lab-runs`` in the project: the ledger, the server's file, the logs."""
-    return Path(os.environ.get("LAB_RUN_DIR", PROJECT / ".lab-runs"))
-
-
-def default_ledger_path() -> Path:
-    return run_dir() / "ledger.sqlite"
 
 
 def register_all(resonate: Resonate) -> None:

@@ -45,7 +45,8 @@ class Trial:
 
 
 def _lab(ledger: str = "ledger.sqlite") -> Any:
-    from lab.runtime import Lab, run_dir
+    from lab.paths import run_dir
+    from lab.runtime import Lab
 
     return Lab(workers=4, server=False, ledger=run_dir() / ledger)
 

@@ -66,7 +66,8 @@ class Fallback(Exercise):
     )
 
     def scenario(self, answer: Answer, *, live: bool) -> Trials:
-        from lab.runtime import Lab, run_dir
+        from lab.paths import run_dir
+        from lab.runtime import Lab
 
         trials = {}
         for label, fault in SCENARIOS.items():

@@ -77,7 +77,7 @@ class IdempotencyKey(Exercise):
 
     def scenario(self, answer: Answer, *, live: bool) -> Trial:
         from lab.cluster import Cluster
-        from lab.runtime import run_dir
+        from lab.paths import run_dir
         from lab.server import LocalServer
 
         folder = run_dir() / "exercises"

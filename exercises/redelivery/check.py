@@ -62,7 +62,7 @@ class Redelivery(Exercise):
     def scenario(self, answer: Answer, *, live: bool) -> Deliveries:
         from lab.events import new_event
         from lab.outage import ServerCrash
-        from lab.runtime import run_dir
+        from lab.paths import run_dir
 
         crash = ServerCrash(processes=2)  # the lesson's server and workers, reused
         crash.restart_server()  # no-op when it is up

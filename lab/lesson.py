@@ -94,7 +94,15 @@ def environment_checks(lab: Lab) -> list[tuple[str, str, bool, str]]:
             os.access(lab.ledger.path.parent, os.W_OK),
             "set LAB_RUN_DIR to a writable folder",
         ),
+        _sdk08_kernel(),
     ]
+
+
+def _sdk08_kernel() -> tuple[str, str, bool, str]:
+    from lab.preflight import check_sdk08_kernel
+
+    found = check_sdk08_kernel()
+    return ("lesson 8's kernel", found.found, found.ok, found.fix)
 
 
 def environment(lab: Lab) -> Any:

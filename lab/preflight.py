@@ -169,6 +169,35 @@ def check_kernel() -> Check:
         manager.shutdown_kernel(now=True)
 
 
+def check_sdk08_kernel() -> Check:
+    """Lesson 8's kernel is registered, and its Python has resonate-sdk 0.8."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    what, fix = (
+        "lesson 8's kernel, Python 3 (resonate-sdk 0.8)",
+        "run scripts/sdk08.sh (scripts/lessons does it)",
+    )
+    try:
+        spec = KernelSpecManager().get_kernel_spec("resonate-sdk-08")
+    except NoSuchKernel:
+        return Check(what, False, "not registered", fix)
+    python = spec.argv[0]
+    try:
+        found = subprocess.run(
+            [
+                python,
+                "-c",
+                "from importlib.metadata import version; print(version('resonate-sdk'))",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
+    except OSError as e:
+        return Check(what, False, f"{python}: {e}", fix)
+    return Check(what, found.startswith("0.8."), f"resonate-sdk {found or '?'} ({python})", fix)
+
+
 def check_fan_out() -> Check:
     from lab.runtime import Lab
 
@@ -198,7 +227,7 @@ def checks(*, port: int | None = DEFAULT_PORT, kernel: bool = True) -> Iterator[
         steps.append(lambda: check_port(port))
     if kernel:
         steps.append(check_kernel)
-    steps.append(check_fan_out)
+    steps += [check_sdk08_kernel, check_fan_out]
     for step in steps:
         try:
             yield step()

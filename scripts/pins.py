@@ -3,8 +3,9 @@
     python scripts/pins.py --write   # scripts/lock: after pinning, today's date and the versions
     python scripts/pins.py --check   # scripts/lock --check (CI, every run): the line names the locks' versions
 
-The versions are read from requirements.lock (resonate-sdk, JupyterLab, ipywidgets)
-and lab/server.py (the legacy server, with the number of patches the build applies).
+The versions are read from requirements.lock (resonate-sdk, JupyterLab, ipywidgets),
+requirements-sdk08.lock (lesson 8's kernel) and lab/server.py (the legacy server,
+with the number of patches the build applies).
 """
 
 from __future__ import annotations
@@ -24,12 +25,16 @@ def versions() -> str:
         name: re.search(rf"^{name}==([\w.]+)", lock, re.M).group(1)
         for name in ("resonate-sdk", "jupyterlab", "ipywidgets")
     }
+    sdk08 = re.search(
+        r"^resonate-sdk==([\w.]+)", (ROOT / "requirements-sdk08.lock").read_text(), re.M
+    ).group(1)
     server = re.search(r'^VERSION = "([\w.]+)"', (ROOT / "lab" / "server.py").read_text(), re.M)
     patches = len(list((ROOT / "scripts" / "patches").glob("*.patch")))
     return (
         f"resonate-sdk {pinned['resonate-sdk']}, the legacy Resonate server v{server.group(1)} "
         f"(+{patches} patch{'es' if patches != 1 else ''}), JupyterLab {pinned['jupyterlab']}, "
-        f"ipywidgets {pinned['ipywidgets']}"
+        f"ipywidgets {pinned['ipywidgets']}; lesson 8's kernel resonate-sdk {sdk08} "
+        "(its local connection)"
     )
 
 

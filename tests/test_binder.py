@@ -89,6 +89,20 @@ def post_build(home: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+def lesson_4(
+    tmp_path: Path, home: Path, env: dict[str, str], probe: str, launch: list[str]
+) -> tuple[subprocess.CompletedProcess, dict]:
+    """Lesson 4 headless in the clone ``home``, started by ``launch`` (Binder's start, a venv)."""
+    runner = tmp_path / "run_lesson_4.py"
+    runner.write_text(RUNNER.format(root=str(home), probe=probe, runs=str(tmp_path / "runs")))
+    launched = subprocess.run(
+        [*launch, str(runner)], cwd=home, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    found = next(line for line in launched.stdout.splitlines() if line.startswith("FOUND "))
+    return launched, json.loads(found[6:])
+
+
 def test_without_a_server_the_build_and_the_launch_go_on_and_lesson_4_says_why(
     tmp_path: Path, binder_python: Path
 ) -> None:
@@ -130,6 +144,10 @@ def test_without_a_server_the_build_and_the_launch_go_on_and_lesson_4_says_why(
     prefix = binder_python.parent
     assert (prefix / "etc" / "jupyter" / "jupyter_server_config.py").is_file()
     assert (prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json").is_file()
+    # Lesson 8's kernel, where Binder's JupyterLab looks for kernels.
+    spec = json.loads((prefix / "share/jupyter/kernels/resonate-sdk-08/kernel.json").read_text())
+    assert spec["display_name"] == "Python 3 (resonate-sdk 0.8)"
+    assert spec["argv"][0] == str(home / ".venv-sdk08" / "bin" / "python")
 
 
 @pytest.mark.skipif(
@@ -152,19 +170,8 @@ def test_post_build_installs_the_server_and_start_serves_lesson_4_on_one_core(
     ):  # Go's defaults under $HOME (a README stays)
         assert size_mb(cache) < 1, f"postBuild left {size_mb(cache):.0f} MB in {cache}"
 
-    runner = tmp_path / "run_lesson_4.py"
-    runner.write_text(RUNNER.format(root=str(home), probe=PROBE, runs=str(tmp_path / "runs")))
-    launched = subprocess.run(
-        ["taskset", "-c", "0", str(home / "binder" / "start"), "python", str(runner)],
-        cwd=home,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert launched.returncode == 0, launched.stderr[-3000:]
-    found = json.loads(
-        next(line for line in launched.stdout.splitlines() if line.startswith("FOUND "))[6:]
+    launched, found = lesson_4(
+        tmp_path, home, env, PROBE, ["taskset", "-c", "0", str(home / "binder" / "start"), "python"]
     )
     print(
         f"postBuild {build_s:.0f} s; {launched.stderr.strip().splitlines()[0]}; memory {found['rss_mb']}"
@@ -267,21 +274,9 @@ def test_the_devcontainer_sets_up_as_binder_does_and_serves_lesson_4(tmp_path: P
     assert (home / ".venv" / "bin" / "jupyter").is_file()
     assert os.access(home / "tools" / "bin" / "resonate", os.X_OK)
     assert (home / "my-work" / "00_welcome.ipynb").is_file()
-    runner = tmp_path / "run_lesson_4.py"
-    runner.write_text(
-        RUNNER.format(root=str(home), probe=DEVCONTAINER_PROBE, runs=str(tmp_path / "runs"))
-    )
-    launched = subprocess.run(
-        [str(home / ".venv" / "bin" / "python"), str(runner)],
-        cwd=home,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert launched.returncode == 0, launched.stderr[-3000:]
-    found = json.loads(
-        next(line for line in launched.stdout.splitlines() if line.startswith("FOUND "))[6:]
+    assert (home / ".venv/share/jupyter/kernels/resonate-sdk-08/kernel.json").is_file()
+    _, found = lesson_4(
+        tmp_path, home, env, DEVCONTAINER_PROBE, [str(home / ".venv" / "bin" / "python")]
     )
     assert found["own_server"]  # no Binder start here: the lesson started its server itself
     assert found["result"] == 4 and found["sends"] == {"email": 1, "sms": 1, "slack": 1, "push": 1}

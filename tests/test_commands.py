@@ -1,7 +1,8 @@
 """The README's two commands, run exactly as a learner types them.
 
 ``scripts/lessons --no-browser --port N`` must answer on port N, as root (the
-usual workshop VM or container) and as an ordinary user; ``--help`` must
+usual workshop VM or container) and as an ordinary user, offering lesson 8's
+kernel ("Python 3 (resonate-sdk 0.8)") beside the lessons' own; ``--help`` must
 print its usage. ``scripts/test`` is CI's own command; here it runs once more
 with arguments, as the README says it takes them.
 """
@@ -60,11 +61,25 @@ def _serve_lessons(tmp_path: Path, prefix: list[str]) -> str:
             pytest.fail(
                 f"scripts/lessons did not answer on port {port} within 90 s:\n{log.read_text()[-3000:]}"
             )
+        specs = _kernelspecs(port, log.read_text())
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, 15)
             proc.wait(20)
+    assert "resonate-sdk-08" in specs, f"lesson 8's kernel is not registered: {sorted(specs)}"
+    assert specs["resonate-sdk-08"]["spec"]["display_name"] == "Python 3 (resonate-sdk 0.8)"
     return log.read_text()
+
+
+def _kernelspecs(port: int, log: str) -> dict:
+    """The kernels this JupyterLab offers (its REST API, with the token it printed)."""
+    import json
+    import re
+
+    token = re.search(r"\?token=(\w+)", log)
+    url = f"http://127.0.0.1:{port}/api/kernelspecs" + (f"?token={token.group(1)}" if token else "")
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        return json.load(answer)["kernelspecs"]
 
 
 def test_lessons_help_prints_usage() -> None:

@@ -54,3 +54,19 @@ def test_a_taken_port_is_named_with_its_fix() -> None:
         f"✗ port {port} free for JupyterLab" in done.stdout
         and f"scripts/lessons --port {port + 2}" in done.stdout
     )
+
+
+def test_lesson_8s_kernel_is_checked_and_named_with_its_fix(monkeypatch) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    from lab.preflight import check_sdk08_kernel
+
+    found = check_sdk08_kernel()  # scripts/test registered it
+    assert found.ok and "resonate-sdk 0.8." in found.found, found
+
+    def missing(self, name):
+        raise NoSuchKernel(name)
+
+    monkeypatch.setattr(KernelSpecManager, "get_kernel_spec", missing)
+    found = check_sdk08_kernel()
+    assert not found.ok and found.found == "not registered" and "scripts/sdk08.sh" in found.fix

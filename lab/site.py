@@ -53,6 +53,7 @@ KEY_FIGURES = {
     ],
     "06_scaling": [r"embedded, 4 workers: wall against N", r"ms/branch over ideal", r"orders/s"],
     "07_deadlines": [r"is still pending", r"missed: no answer within", r"after the deadline"],
+    "08_todays_sdk": [r"straight port wall\s+\d+ ms", r"fixed / slowest", r"email's message"],
 }
 
 
@@ -114,7 +115,7 @@ def build_page(path: Path, out: Path) -> Page:
     client = NotebookClient(
         nb,
         timeout=300,
-        kernel_name="python3",
+        kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),  # lesson 8: its own
         allow_errors=True,
         resources={"metadata": {"path": str(path.parent)}},
     )

@@ -43,7 +43,9 @@ def solve(nb: nbformat.NotebookNode, code: dict[str, str]) -> None:
     """Replace the practice cell that defines each function named in ``code`` with the given source."""
     for name, source in code.items():
         cells = [
-            c for c in nb.cells if c.cell_type == "code" and c.source.startswith(f"def {name}(")
+            c
+            for c in nb.cells
+            if c.cell_type == "code" and c.source.startswith((f"def {name}(", f"async def {name}("))
         ]
         assert len(cells) == 1, f"no practice cell defines {name}"
         cells[0].source = source
@@ -77,7 +79,10 @@ def execute(
     if code:
         solve(nb, code)
     client = NotebookClient(
-        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+        nb,
+        timeout=180,
+        kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),  # lesson 8: its own
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     with client.setup_kernel(env={**os.environ, "LAB_RUN_DIR": str(run_dir)}):
         for n in range(passes):

@@ -32,6 +32,19 @@ def solution_of(name: str) -> str:
     return function_source(exercise.folder / "solution.py", exercise.function)
 
 
+def solution_of_file(name: str) -> str:
+    """A solution's functions, helpers too, read from its file (lesson 8's loads in its own kernel)."""
+    import ast
+
+    from lab.verdicts import FOLDER
+
+    source = (FOLDER / name / "solution.py").read_text()
+    defs = [
+        n for n in ast.parse(source).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    return "\n\n\n".join(ast.get_source_segment(source, n) for n in defs)
+
+
 LESSONS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 
 
@@ -500,3 +513,53 @@ print(json.dumps({
     assert held_pending and "still pending" in held_status and "no result" in held_status
     assert held_notified == 4 and "4/4" in final_status
     assert found["left"] == [0, []], found["left"]
+
+
+def test_todays_sdk_lesson_measures_the_port_on_resonate_sdk_08(tmp_path: Path) -> None:
+    found = execute(
+        "08_todays_sdk.ipynb",
+        """
+import json
+from importlib.metadata import version
+from lab.lesson import guess_ok
+def outcomes(r, c):
+    return [x.outcome for x in r.attempts() if x.channel == c]
+took = {a.channel: (a.ended - a.started) * 1000 for a in fixed.attempts()}
+ids = [p[0] for p in await lab.promises(fixed)]
+print(json.dumps({
+    "sdk": version("resonate-sdk"), "exercise": [port_fan_out.last.status, port_fan_out.last.failing()],
+    "verdict": guess_ok(my_prediction_ms, straight.wall_ms),
+    "straight": straight.wall_ms, "fixed": fixed.wall_ms, "slowest": max(took.values()),
+    "fixed_total": fixed.result["total_ms"],
+    "flaky": {c: outcomes(flaky, c) for c in ("email", "sms", "slack", "push")},
+    "ids": ids, "root": fixed.workflow_id,
+    "crossed": crossed.result, "crossed_again": [c for c in ("email", "sms", "slack", "push")
+                                                 if len(outcomes(crossed, c)) > 1],
+    "in_flight": in_flight.result, "new": new.result,
+}))
+""",
+        tmp_path,
+        answers={"my_prediction_ms": "950"},
+        code={"notify_port": solution_of_file("port_fan_out")},
+    )
+    assert found["sdk"] == "0.8.1"
+    assert found["verdict"] is True  # the sum: the straight port runs one channel at a time
+    assert found["exercise"][0] == "passed", found["exercise"]
+    assert found["straight"] >= 2 * found["fixed"], found  # the pitfall is real here
+    # The fix: the slowest channel — by the workflow's own clock (0.8's local round trips and
+    # the live chart add a few tens of ms to the caller's wall, which is bounded looser).
+    assert found["fixed_total"] <= 1.05 * found["slowest"], found
+    assert found["fixed"] <= 1.3 * found["slowest"], found
+    assert found["flaky"] == {
+        "email": ["sent"],
+        "sms": ["sent"],
+        "slack": ["sent"],
+        "push": ["failed", "sent"],
+    }
+    assert found["ids"] == [f"{found['root']}:{i}" for i in (1, 2, 3, 4)]  # positional
+    crossed = found["crossed"]  # after the deploy: each position handed to another channel
+    assert crossed["push"].startswith("msg_email_") and crossed["email"].startswith("msg_sms_")
+    assert found["crossed_again"] == []  # and nothing was sent again
+    for channel, message in found["in_flight"].items():  # versioned: each its own
+        assert message.startswith(f"msg_{channel}_")
+    assert list(found["new"]) == ["push", "email", "sms", "slack"]

@@ -9,14 +9,20 @@ Each exercise is a folder, ``exercises/<name>/``: ``README.md`` (the task),
 ``practice.py`` (where the learner starts), ``solution.py`` and ``check.py`` (the
 scenario and the judgement). The machinery they share is ``lab.verdicts``; the
 workflow exercises' trial and criteria are ``lab.workflow_checks``. This module
-only loads them, by name.
+only loads them, by name: the 0.6 lessons' in their kernel, lesson 8's
+(``port_fan_out``, resonate-sdk 0.8) in its own.
 """
 
 from __future__ import annotations
 
+from importlib.metadata import version
+from typing import Any
+
 from lab.verdicts import FOLDER, Exercise, Verdict, function_source, load_file
 
-NAMES = ("push_first", "fan_out", "branch_ids", "idempotency_key", "redelivery", "fallback")
+SDK06 = ("push_first", "fan_out", "branch_ids", "idempotency_key", "redelivery", "fallback")
+SDK08 = ("port_fan_out",)
+NAMES = SDK06 if version("resonate-sdk").startswith("0.6.") else SDK08
 
 
 def _load(name: str) -> Exercise:
@@ -24,11 +30,17 @@ def _load(name: str) -> Exercise:
 
 
 EXERCISES: dict[str, Exercise] = {name: _load(name) for name in NAMES}
-push_first = EXERCISES["push_first"]
-fan_out = EXERCISES["fan_out"]
-branch_ids = EXERCISES["branch_ids"]
-idempotency_key = EXERCISES["idempotency_key"]
-redelivery = EXERCISES["redelivery"]
-fallback = EXERCISES["fallback"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in EXERCISES:
+        return EXERCISES[name]
+    other = "resonate-sdk 0.8 (lesson 8's kernel)" if name in SDK08 else "resonate-sdk 0.6"
+    if name in SDK06 + SDK08:
+        msg = f"exercise {name} runs in the kernel with {other}"
+        raise ImportError(msg)
+    msg = f"module 'lab.exercises' has no attribute {name!r}"
+    raise AttributeError(msg)
+
 
 __all__ = ["EXERCISES", "Exercise", "Verdict", "function_source", *NAMES]

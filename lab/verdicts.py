@@ -132,7 +132,7 @@ def source_of(fn: Callable[..., Any]) -> str:
 def function_source(path: Path, name: str) -> str:
     source = path.read_text()
     for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == name:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
             return ast.get_source_segment(source, node) or ""
     return ""
 

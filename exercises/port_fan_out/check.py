@@ -1,0 +1,136 @@
+"""The check of exercise port_fan_out (lesson 8, resonate-sdk 0.8): the port fans out again.
+
+Runs in lesson 8's kernel. ``check()`` is called from a cell, which holds the
+kernel's event loop while it runs; so the trials run on an event loop of their
+own, in a thread, with a ``Lab08`` (0.8's local connection) made there. Two new
+orders: one with push healthy, one with push failing its first attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from lab.ledger import CHANNELS
+from lab.verdicts import Answer, Criterion, Exercise, LearnerError
+
+
+@dataclass
+class Trials:
+    healthy: Any
+    flaky: Any
+    promises: list[tuple[str, str, str]]
+
+    def __getattr__(self, name: str) -> Any:  # the healthy run's tables: .ledger_table(), …
+        return getattr(self.healthy, name)
+
+
+def _on_a_loop_of_its_own(work: Any) -> Any:
+    """``asyncio.run(work())`` in a thread: the cell that called us holds the kernel's loop."""
+    box: dict[str, Any] = {}
+
+    def main() -> None:
+        try:
+            box["value"] = asyncio.run(work())
+        except BaseException as e:  # noqa: BLE001 - handed back to the check
+            box["error"] = e
+
+    thread = threading.Thread(target=main, name="port_fan_out check", daemon=True)
+    thread.start()
+    thread.join(60)
+    if "error" in box:
+        raise box["error"]
+    if "value" not in box:
+        raise LearnerError("your workflow did not finish within 60 s")
+    return box["value"]
+
+
+class PortFanOut(Exercise):
+    name = "port_fan_out"
+    lesson = "08"
+    function = "notify_port"
+    hints = (
+        "0.8 calls a synchronous function on its event loop: while send_email sleeps, nothing "
+        "else runs. What would let the loop start the next channel meanwhile?",
+        "`asyncio.to_thread(send_email, ctx, event)` runs it on a worker thread and gives the loop "
+        "back. Keep it inside a ctx.run child, so the result is still durable.",
+        "Write `async def off_the_loop(ctx, send, *args): return await asyncio.to_thread(send, "
+        "ctx, *args)` and start each channel with `ctx.run(off_the_loop, send_email, event)`.",
+    )
+
+    def scenario(self, answer: Answer, *, live: bool) -> Trials:
+        from lab.sdk08 import Lab08
+
+        async def work() -> Trials:
+            lab = Lab08()
+            try:
+                healthy = await lab.run(answer.fn, live=live, title="your port: push healthy")
+                flaky = await lab.run(
+                    answer.fn, simulate_crash=True, live=live, title="your port: push fails once"
+                )
+            except LearnerError:
+                raise
+            except Exception as e:  # noqa: BLE001 - the learner's workflow raised: that is the verdict
+                raise LearnerError(answer.raised(e)) from None
+            return Trials(healthy, flaky, await lab.promises(healthy))
+
+        return _on_a_loop_of_its_own(work)
+
+    def judge(self, ran: Trials, answer: Answer) -> list[Criterion]:
+        run = ran.healthy
+        result = run.result
+        n = result.get("channels_notified") if isinstance(result, dict) else None
+        if n != 4:
+            return [Criterion(False, f"your workflow returned {str(result)[:80]!r}, not 4/4")]
+        took = {a.channel: (a.ended - a.started) * 1000 for a in run.attempts() if a.ended}
+        slowest = max(took.values())
+        fans_out = run.wall_ms <= 1.3 * slowest
+        criteria = [
+            Criterion(
+                fans_out,
+                f"wall {run.wall_ms} ms ≈ the slowest channel ({slowest:.0f} ms): it fans out"
+                if fans_out
+                else f"wall {run.wall_ms} ms ≈ the sum of the channels ({sum(took.values()):.0f} ms): "
+                "0.8 runs a synchronous channel on its event loop, so they ran one after another",
+            )
+        ]
+        sends = run.sends()
+        once = all(sends[c] == 1 for c in CHANNELS)
+        criteria.append(
+            Criterion(
+                once,
+                "the customer got each message once"
+                if once
+                else "the customer got " + ", ".join(f"{c} {n}×" for c, n in sends.items()),
+            )
+        )
+        children = len(ran.promises)
+        criteria.append(
+            Criterion(
+                children >= 4,
+                f"each channel has a durable promise of its own ({children} children in 0.8's store)"
+                if children >= 4
+                else f"only {children} child promise(s) in 0.8's store: start each channel with "
+                "ctx.run, or its result is not checkpointed",
+            )
+        )
+        attempts = {
+            c: [a.outcome for a in ran.flaky.attempts() if a.channel == c] for c in CHANNELS
+        }
+        alone = attempts["push"] == ["failed", "sent"] and all(
+            attempts[c] == ["sent"] for c in CHANNELS if c != "push"
+        )
+        criteria.append(
+            Criterion(
+                alone,
+                "push failing once: push alone ran again (failed, then sent); the others once"
+                if alone
+                else f"push failing once: {attempts}",
+            )
+        )
+        return criteria
+
+
+exercise = PortFanOut()

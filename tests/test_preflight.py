@@ -27,7 +27,8 @@ def test_preflight_passes_here_within_a_minute() -> None:
     done, took = preflight("--port", str(free_port()))
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [line for line in done.stdout.splitlines() if line[:1] in "✓✗"]
-    assert len(lines) == 7 and all(line.startswith("✓") for line in lines), done.stdout
+    assert len(lines) == 8 and all(line.startswith("✓") for line in lines), done.stdout
+    assert any("lesson 8's kernel" in line for line in lines)
     assert "ready" in done.stdout.splitlines()[-1]
     assert took < 60
 

@@ -150,3 +150,4 @@ def test_test_command_passes_its_arguments_to_pytest() -> None:
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout
+    assert "3.13 fast suite is skipped" in done.stderr  # arguments chose the tests

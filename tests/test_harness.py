@@ -146,10 +146,16 @@ def test_fault_bounds_are_explained() -> None:
 def test_an_outage_lasts_until_the_provider_is_back_for_every_order(lab: Lab) -> None:
     held = [lab.start(faults={"push": Fault(down=True)}) for _ in range(2)]
     hung = lab.start(faults={"sms": Fault(hang=True)})
-    time.sleep(2.5)  # push: attempts at 0 and 2 s, both failed; sms: still waiting
+
+    def push_failures(run):
+        return [a.outcome for a in run.attempts() if a.channel == "push"]
+
+    given_up = time.monotonic() + 15  # push: attempt 1, then the retry 2 s after it, both failed
+    while any(push_failures(r) != ["failed", "failed"] for r in held):
+        assert time.monotonic() < given_up, [push_failures(r) for r in held]
+        time.sleep(0.05)
     for run in held:
-        assert [a.outcome for a in run.attempts() if a.channel == "push"] == ["failed", "failed"]
-        assert not run.done
+        assert not run.done  # held: the next retry is 4 s away
     assert [a.outcome for a in hung.attempts() if a.channel == "sms"] == ["running"]
     assert sorted(lab.provider_back("push")) == sorted(r.order_id for r in held)
     assert lab.provider_back("sms") == [hung.order_id]

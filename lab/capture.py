@@ -36,6 +36,14 @@ class Capture:
         return self.lines
 
 
+def failure_line(channel: str, attempt: int, error: str) -> tuple[float, str]:
+    """The line filed with an attempt that raised, in the channels' own column layout."""
+    return (
+        time.time(),
+        f"  [{channel}]{' ' * (8 - len(channel))}✗ attempt {attempt} failed: {error}",
+    )
+
+
 BUFFER: contextvars.ContextVar[Capture | None] = contextvars.ContextVar("lab_capture", default=None)
 
 

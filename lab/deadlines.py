@@ -36,9 +36,7 @@ def watch(lab: Lab, seconds: float = 8, **options: Any) -> Run:
     lab.timeline(run, title=f"{run.label} — {run.workflow_id} — live").show()
     try:
         run.wait(seconds)
-    except RunTimeout:
-        pass
-    except Exception:  # noqa: BLE001 - the workflow's own failure is told by status()
+    except Exception:  # noqa: BLE001 - still running (RunTimeout) or failed: status() tells which
         pass
     print(status(run))
     return run
@@ -107,19 +105,15 @@ def provider_back(lab: Lab, run: Run, channel: str = "push", timeout: float = 45
     except RunTimeout:
         print(status(run))
         return
-    mine = [a for a in run.attempts() if a.channel == channel]
-    delivered = [a for a in mine if a.outcome == "sent"]
+    attempts = run.attempts()
+    delivered = [a for a in attempts if a.channel == channel and a.outcome == "sent"]
     how = (
         f"{channel} was delivered by attempt {delivered[0].attempt} at "
         f"{_s(delivered[0].ended, run)}"
         if delivered
         else f"{channel} was never delivered"
     )
-    again = [
-        c
-        for c in CHANNELS
-        if c != channel and len([a for a in run.attempts() if a.channel == c]) > 1
-    ]
+    again = [c for c in CHANNELS if c != channel and sum(a.channel == c for a in attempts) > 1]
     print(
         f"{how}; the order ended {result['channels_notified']}/4 at {run.wall_ms / 1000:.1f} s — "
         f"that long for its caller. "

@@ -27,7 +27,7 @@ from typing import Any
 from resonate import Context
 from resonate.registry import Registry
 
-from lab.capture import BUFFER, Capture, install_stdout_router
+from lab.capture import BUFFER, Capture, failure_line, install_stdout_router
 from lab.faults import HANG_LIMIT_S
 from lab.ledger import CHANNELS, Ledger
 
@@ -158,12 +158,7 @@ class ObservingRegistry(Registry):
                 BUFFER.reset(token)
                 lines = capture.close()
                 if error:
-                    lines.append(
-                        (
-                            time.time(),
-                            f"  [{channel}]{' ' * (8 - len(channel))}✗ attempt {attempt} failed: {error}",
-                        )
-                    )
+                    lines.append(failure_line(channel, attempt, error))
                 ledger.end(row, outcome, error, lines)
 
         return observed

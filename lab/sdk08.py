@@ -36,7 +36,7 @@ if not hasattr(resonate, "Context"):
     resonate.Context = Context  # for channels.py's `from resonate import Context`
 
 import channels
-from lab.capture import BUFFER, Capture, install_stdout_router
+from lab.capture import BUFFER, Capture, failure_line, install_stdout_router
 from lab.errors import Refused
 from lab.events import new_event, validate_event
 from lab.ledger import CHANNELS, Ledger
@@ -72,8 +72,7 @@ def _wrap(channel: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         BUFFER.reset(token)
         lines = capture.close()
         if error:
-            pad = " " * (8 - len(channel))
-            lines.append((time.time(), f"  [{channel}]{pad}✗ attempt {attempt} failed: {error}"))
+            lines.append(failure_line(channel, attempt, error))
         ledger.end(row, "failed" if error else "sent", error, lines)
 
     if inspect.iscoroutinefunction(fn):

@@ -28,9 +28,7 @@ class FanOut(WorkflowExercise):
 
     def criteria(self, trial: Trial) -> list[Criterion]:
         run = trial.run
-        # The channels' times as the harness measured them, never as the workflow reports them.
-        first = started(trial)
-        took = {c: round((a.ended - a.started) * 1000) for c, a in first.items() if a.ended}
+        took, spread = _shape(trial)
         slowest, total = max(took.values(), default=0), sum(took.values())
         if run.wall_ms <= 1.3 * slowest:
             wall = Criterion(
@@ -49,8 +47,6 @@ class FanOut(WorkflowExercise):
                 f"wall {run.wall_ms} ms: more than the slowest channel ({slowest} ms) — some "
                 "channels still wait for others",
             )
-        starts = [a.started for a in first.values()]
-        spread = round((max(starts) - min(starts)) * 1000) if starts else 0
         together = Criterion(
             spread < 0.25 * slowest,
             f"the four channels started within {spread} ms of each other"
@@ -59,20 +55,28 @@ class FanOut(WorkflowExercise):
         return [wall, together]
 
 
+def _shape(trial: Trial) -> tuple[dict[str, int], int]:
+    """Each channel's first attempt in ms, and how far apart the four started (ms).
+
+    The channels' times as the harness measured them, never as the workflow reports them.
+    """
+    first = started(trial)
+    took = {c: round((a.ended - a.started) * 1000) for c, a in first.items() if a.ended}
+    starts = [a.started for a in first.values()]
+    return took, round((max(starts) - min(starts)) * 1000) if starts else 0
+
+
 def _stalled(trial: Trial) -> bool:
     """All four started together, yet the wall is well past the slowest and short of the sum.
 
     Code cannot do that: started together, the channels end by the slowest. The machine can
     (a disk flush, a busy neighbour), so such a run is measured again on a new order.
     """
-    first = started(trial)
-    took = [(a.ended - a.started) * 1000 for a in first.values() if a.ended]
-    starts = [a.started for a in first.values()]
+    took, spread = _shape(trial)
     if len(took) < 4:
         return False
-    spread = (max(starts) - min(starts)) * 1000
-    wall = trial.run.wall_ms
-    return spread < 0.25 * max(took) and 1.3 * max(took) < wall < 0.85 * sum(took)
+    slowest, wall = max(took.values()), trial.run.wall_ms
+    return spread < 0.25 * slowest and 1.3 * slowest < wall < 0.85 * sum(took.values())
 
 
 exercise = FanOut()

@@ -39,6 +39,7 @@ class Run:
     stored_ms: int | None = None
     resubmitted: bool = False
     workflow_pid: int | None = None  # on a cluster: the worker process that claimed the workflow
+    address: Any = field(default=None, repr=False)  # the server's ServerAddress; None: embedded
     function: Callable[..., Any] | None = field(default=None, repr=False)  # the workflow itself
     notes: list[str] = field(
         default_factory=list

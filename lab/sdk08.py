@@ -37,11 +37,11 @@ if not hasattr(resonate, "Context"):
 
 import channels
 from lab.capture import BUFFER, Capture, failure_line, install_stdout_router
-from lab.errors import Refused
+from lab.errors import OneLine, Refused
 from lab.events import new_event, validate_event
 from lab.ledger import CHANNELS, Ledger
 from lab.paths import default_ledger_path
-from lab.run import Run
+from lab.run import Run, RunTimeout
 
 _observed: dict[str, Callable[..., Any]] = {}
 _ledgers: dict[str, Ledger] = {}
@@ -114,6 +114,28 @@ def observe_channels() -> None:
 
 
 observe_channels()  # before any lesson cell imports a channel from channels.py
+
+
+class Interrupted(OneLine, asyncio.CancelledError):
+    """■ pressed while a cell awaited a run: the cell stops watching; the run goes on."""
+
+
+async def until_done(run: Run, timeout: float, goes_on: str = "in this kernel") -> None:
+    """Wait for ``run.task``, waking every 50 ms, and say in one line what ■ or a timeout left.
+
+    ipykernel's ■ cancels an awaiting cell's task without waking the event loop: a cell
+    parked in one long ``await`` would ignore the button until that await ended.
+    """
+    deadline = time.monotonic() + timeout
+    try:
+        while not run.task.done():
+            if time.monotonic() > deadline:
+                msg = f"{run.workflow_id} did not finish within {timeout:g} s; it goes on {goes_on}"
+                raise RunTimeout(msg)
+            await asyncio.sleep(0.05)
+    except asyncio.CancelledError:
+        msg = f"interrupted: {run.workflow_id} goes on {goes_on}, without this cell watching it"
+        raise Interrupted(msg) from None
 
 
 def workflow_name(fn: Callable[..., Any]) -> str:
@@ -209,7 +231,7 @@ class Lab08:
 
     async def wait(self, run: Run, timeout: float = 30) -> dict[str, Any]:
         """The run's result (its failure raised here); every channel call must have been observed."""
-        await asyncio.wait_for(asyncio.shield(run.task), timeout)
+        await until_done(run, timeout)
         result = run.wait(0)
         if not run.attempts():
             msg = (

@@ -515,11 +515,29 @@ def test_todays_sdk_runs_in_its_own_kernel_in_browser(
     ]
     assert starts[0][-1] - starts[0][0] > 3 * max(starts[1][-1] - starts[1][0], 1), starts
     assert page.locator("text=email's message").count() >= 1  # the deploy mid-flight
+    # The worker kill on the server v0.9: the kill drawn, a lane per process, what ran again.
+    killed = page.locator("svg.lab-timeline").filter(has=page.locator("g.mark")).last
+    assert killed.locator("rect.bar[data-outcome='killed']").count() == 2  # email and SMS
+    # push and slack, then email and SMS again on the other worker
+    assert killed.locator("rect.bar[data-outcome='sent']").count() == 4
+    assert page.locator("text=ran again (in flight when killed): email, sms").count() == 1
+    scroll_to(killed)
+    killed.screenshot(path=artifact("08_todays_sdk-kill"))
     assert_timelines_readable(page)
     screenshot(page, "08_todays_sdk")
     assert_readable_in_every_theme(page, "08_todays_sdk.ipynb")
     save(page, repo, "08_todays_sdk.ipynb")
     assert not errors
+    # A learner reloads the tab: the charts (the kill's among them) and the report are still there.
+    count = charts.count()
+    page.reload()
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function(KERNEL_READY, timeout=60_000, polling=250)
+    page.locator("text=ran again (in flight when killed): email, sms").wait_for(timeout=30_000)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('svg.lab-timeline').length >= {count}", timeout=30_000
+    )
+    assert page.locator("svg.lab-timeline g.mark").count() >= 1
 
 
 def test_scaling_clicked_in_browser(jupyter: tuple[str, Path], browser: object) -> None:

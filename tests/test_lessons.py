@@ -537,10 +537,19 @@ print(json.dumps({
     "crossed": crossed.result, "crossed_again": [c for c in ("email", "sms", "slack", "push")
                                                  if len(outcomes(crossed, c)) > 1],
     "in_flight": in_flight.result, "new": new.result,
+    "kills": [
+        {"doing": sorted(k.doing), "recovery": round((r.ended - k.t) * 1000) if r.ended else None,
+         "before": sorted({a.channel for a in att if a.outcome == "sent" and a.ended < k.t}),
+         "after": sorted((a.channel, a.outcome, a.pid != k.pid) for a in att if a.started >= k.t),
+         "killed": sorted(a.channel for a in att if a.outcome == "killed" and a.pid == k.pid),
+         "notified": r.result["channels_notified"]}
+        for r in [killed] for k in [cluster.kills[r.workflow_id]] for att in [r.attempts()]
+    ],
+    "kill_count": len(cluster.kills), "guess": guess_ok(my_rerun_completed, cluster.rerun_completed(killed)),
 }))
 """,
         tmp_path,
-        answers={"my_prediction_ms": "950"},
+        answers={"my_prediction_ms": "950", "my_rerun_completed": "set()"},
         code={"notify_port": solution_of_file("port_fan_out")},
     )
     assert found["sdk"] == "0.8.1"
@@ -564,3 +573,12 @@ print(json.dumps({
     for channel, message in found["in_flight"].items():  # versioned: each its own
         assert message.startswith(f"msg_{channel}_")
     assert list(found["new"]) == ["push", "email", "sms", "slack"]
+    # The worker kill on the server v0.9: once per run of the cell (3, then Run All again).
+    assert found["kill_count"] == 4 and found["guess"] is True, found
+    (kill,) = found["kills"]
+    assert kill["notified"] == 4 and kill["before"] == ["push", "slack"], kill  # confirmed first
+    # In flight on the killed worker:
+    assert kill["killed"] == kill["doing"] == ["email", "sms"], kill
+    # … ran again on the other worker, and nothing confirmed before the kill did.
+    assert kill["after"] == [["email", "sent", True], ["sms", "sent", True]], kill
+    assert 1000 <= kill["recovery"] <= 5000, kill  # the lease (ttl 2 s, renewed every 1 s) ran out

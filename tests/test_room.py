@@ -32,10 +32,10 @@ needs_server = pytest.mark.skipif(server_binary() is None, reason="needs the Res
 class Kernel:
     """One real IPython kernel, driven as JupyterLab drives it."""
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, kernel_name: str = "python3") -> None:
         env = {**os.environ, "LAB_RUN_DIR": str(run_dir)}
         self.km, self.kc = start_new_kernel(
-            kernel_name="python3", env=env, cwd=str(ROOT / "notebooks")
+            kernel_name=kernel_name, env=env, cwd=str(ROOT / "notebooks")
         )
 
     def run(self, code: str, *, interrupt_after: float | None = None, timeout: float = 120) -> dict:
@@ -124,6 +124,98 @@ def test_interrupt_idle_and_mid_run_then_the_next_run_finishes(kernel: Kernel, l
         f"lesson {lesson}: idle interrupt {idle['seconds']:.1f} s, mid-run interrupt "
         f"{mid['seconds']:.1f} s, next run 4/4 in {after['seconds']:.1f} s"
     )
+
+
+def test_lesson_7_interrupted_mid_outage_loses_no_order(kernel: Kernel) -> None:
+    """■ while an order is held by an outage: the order stays held, and Provider back ends it too."""
+    kernel.run(
+        "import json\nfrom lab import Fault, Lab\nfrom lab.deadlines import watch\nlab = Lab(workers=16)"
+    )
+    down = 'watch(lab, seconds=8, faults={"push": Fault(down=True)})'
+    mid = kernel.run(f"outage = {down}", interrupt_after=1.5)
+    assert mid["errors"] == ["KeyboardInterrupt"] and mid["seconds"] < 10, mid
+    again = kernel.run(f"outage = {down.replace('seconds=8', 'seconds=2')}")
+    assert not again["errors"] and "still pending" in again["text"], again
+    held = kernel.value('print(json.dumps(sorted(lab.provider_back("push"))))')
+    assert len(held) == 2, held  # the interrupted order and the one after it
+    sends = kernel.value(
+        "import time\n"
+        "until = time.monotonic() + 40\n"
+        "while time.monotonic() < until and any(lab.ledger.sends(o).get('push', 0) < 1 for o in "
+        f"{held!r}):\n    time.sleep(0.2)\n"
+        f"print(json.dumps([lab.ledger.sends(o) for o in {held!r}]))"
+    )
+    assert sends == [{"email": 1, "sms": 1, "slack": 1, "push": 1}] * 2, sends
+
+
+needs_server09 = pytest.mark.skipif(
+    not (ROOT / "tools" / "bin" / "resonate-0.9.8").exists(),
+    reason="needs the Resonate server v0.9.8 (scripts/install-server.sh v0.9)",
+)
+
+
+@needs_server09
+def test_lesson_8_interrupted_mid_kill_the_order_still_finishes(tmp_path: Path) -> None:
+    """■ in lesson 8's kernel while a killed worker's order waits out its lease."""
+    kernel = Kernel(tmp_path, "resonate-sdk-08")
+    try:
+        kernel.run(
+            "import asyncio, json, time\nfrom lab.cluster08 import Cluster08\ncluster = Cluster08()"
+        )
+        pids = kernel.value(
+            "print(json.dumps([w.pid for w in cluster.pool.running()] + [cluster.server.process.pid]))"
+        )
+        idle = kernel.run("time.sleep(30)", interrupt_after=1.0)
+        assert idle["errors"] == ["KeyboardInterrupt"] and idle["seconds"] < 10, idle
+        mid = kernel.run('killed = await cluster.run(kill_after="slack")', interrupt_after=1.0)
+        # ■ in an awaiting cell cancels it: one line, at once, not when the order ends.
+        assert mid["errors"] == ["Interrupted"] and mid["traceback_lines"] == 1, mid
+        assert mid["seconds"] < 1.8, mid  # pressed at 1 s; the order itself ends ~2.7 s in
+        survivors = kernel.value(
+            "print(json.dumps([w.pid for w in cluster.pool.running()] + [cluster.server.process.pid]))"
+        )
+        assert len(set(pids) - set(survivors)) == 1, (pids, survivors)  # only the kill's worker
+        # The interrupted order is the workers' to finish: the kernel only stopped watching it.
+        state = kernel.value(
+            "order = list(cluster.kills)[-1]\n"
+            "for _ in range(100):\n"
+            "    p = await cluster.client.promises.get(order)\n"
+            "    if 'resolved' in str(p.state).lower():\n        break\n"
+            "    await asyncio.sleep(0.1)\n"
+            "att = cluster.ledger.attempts(order.split('/', 1)[1])\n"
+            "print(json.dumps([str(p.state), sorted((a.channel, a.outcome) for a in att)]))"
+        )
+        assert "resolved" in state[0].lower(), state
+        assert state[1] == [  # in flight when killed: run again on the other worker
+            ["email", "killed"],
+            ["email", "sent"],
+            ["push", "sent"],
+            ["slack", "sent"],
+            ["sms", "killed"],
+            ["sms", "sent"],
+        ], state
+        nxt = kernel.run(
+            "import asyncio\nnxt = await cluster.run()\nprint(json.dumps(nxt.result['channels_notified']))"
+        )
+        assert not nxt["errors"] and nxt["text"].strip().splitlines()[-1] == "4", nxt
+        # The lesson's local connection too: ■ mid-order, and that order still ends 4/4.
+        kernel.run(
+            "from exercises.todays_sdk import notify_all_08\nfrom lab.sdk08 import Lab08\nlab = Lab08()"
+        )
+        local = kernel.run("fixed = await lab.run(notify_all_08)", interrupt_after=0.2)
+        assert local["errors"] == ["Interrupted"] and local["seconds"] < 1, local
+        sent = kernel.value(
+            "await asyncio.sleep(1)\n"
+            "((last,),) = lab.ledger._read('SELECT order_id FROM attempts ORDER BY started DESC LIMIT 1', ())\n"
+            "print(json.dumps(lab.ledger.sends(last)))"
+        )
+        assert sent == {"email": 1, "sms": 1, "slack": 1, "push": 1}, sent  # it went on, to 4/4
+        print(
+            f"lesson 8: idle interrupt {idle['seconds']:.1f} s, mid-kill interrupt "
+            f"{mid['seconds']:.1f} s, next run 4/4 in {nxt['seconds']:.1f} s"
+        )
+    finally:
+        kernel.stop()
 
 
 def _count(db: Path, table: str) -> int:

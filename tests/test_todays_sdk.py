@@ -90,3 +90,80 @@ def test_the_corpus_gets_its_verdict(sdk08: Path, tmp_path: Path) -> None:
         if case.expected == "failed":
             assert case.reason in failing[0], (case.label, failing)
             assert all(len(t.splitlines()) == 1 for t in failing)
+
+
+REFUSALS = """
+import asyncio, json, os, sys
+sys.path.insert(0, {root!r})
+from lab.cluster08 import Cluster08
+
+def one_line(call):
+    try:
+        call()
+    except Exception as e:  # every refusal renders as one line in a notebook
+        return [type(e).__name__, e._render_traceback_()]
+    return None
+
+async def main():
+    os.environ["RESONATE_SERVER09_BIN"] = "/nonexistent/resonate"
+    missing = one_line(Cluster08)
+    del os.environ["RESONATE_SERVER09_BIN"]
+    bad = {{"processes=1": one_line(lambda: Cluster08(processes=1)),
+           'ttl="2"': one_line(lambda: Cluster08(ttl="2"))}}
+    cluster = Cluster08()
+    before = len(cluster.ledger._read("SELECT id FROM attempts", ()))
+    try:
+        await cluster.run(kill_after="fax")
+    except Exception as e:
+        bad['kill_after="fax"'] = [type(e).__name__, e._render_traceback_()]
+    await asyncio.sleep(1)  # anything submitted by mistake would have run by now
+    after = len(cluster.ledger._read("SELECT id FROM attempts", ()))
+    print("RESULT " + json.dumps({{"missing": missing, "bad": bad, "ran": after - before}}))
+    os._exit(0)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(
+    not (ROOT / "tools" / "bin" / "resonate-0.9.8").exists(),
+    reason="needs the Resonate server v0.9.8 (scripts/install-server.sh v0.9)",
+)
+def test_lesson_8s_cluster_refuses_in_one_line_and_submits_nothing(
+    sdk08: Path, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [str(sdk08), "-c", REFUSALS.format(root=str(ROOT))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "LAB_RUN_DIR": str(tmp_path / "runs")},
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, done.stdout[-2000:] + done.stderr[-2000:]
+    found = json.loads(lines[-1][7:])
+    name, rendered = found["missing"]
+    assert name == "Server09Unavailable" and len(rendered) == 1, found
+    assert "scripts/install-server.sh v0.9" in rendered[0], rendered
+    for what, (name, rendered) in found["bad"].items():
+        assert name == "Refused" and len(rendered) == 1 and "\n" not in rendered[0], what
+    assert set(found["bad"]) == {"processes=1", 'ttl="2"', 'kill_after="fax"'}
+    assert found["ran"] == 0  # a refused call ran nothing
+
+
+def test_the_v09_install_says_in_one_line_why_it_cannot(tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=60)
+    done = subprocess.run(
+        [str(clone / "scripts" / "install-server.sh"), "v0.9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "RESONATE_SERVER09_SRC": str(tmp_path / "nowhere")},
+    )
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert "could not be installed: no source archive" in line, line
+    assert "Lesson 8 runs without it, all but its worker kill" in line
+    assert not (clone / "tools" / "bin" / "resonate-0.9.8").exists()

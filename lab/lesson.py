@@ -95,6 +95,7 @@ def environment_checks(lab: Lab) -> list[tuple[str, str, bool, str]]:
             "set LAB_RUN_DIR to a writable folder",
         ),
         _sdk08_kernel(),
+        _server09(),
     ]
 
 
@@ -103,6 +104,15 @@ def _sdk08_kernel() -> tuple[str, str, bool, str]:
 
     found = check_sdk08_kernel()
     return ("lesson 8's kernel", found.found, found.ok, found.fix)
+
+
+def _server09() -> tuple[str, str, bool, str]:
+    """On demand: not built is no failure, and says how to have it."""
+    from lab.preflight import check_server09
+
+    found = check_server09()
+    shown = found.found if found.ok else f"{found.found} — to have it: {found.fix}"
+    return ("lesson 8's worker kill (server v0.9.8)", shown, found.ready, found.fix)
 
 
 def environment(lab: Lab) -> Any:

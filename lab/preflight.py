@@ -5,7 +5,8 @@
 
 Checks what the lessons rely on, for real: the Python, the packages, the
 legacy server (installed, starts, answers), the port JupyterLab will use, a
-kernel start, and a fan-out run whose wall must be well under the sum of the
+kernel start, lesson 8's kernel and (on demand, so a "–" is not a failure) its
+server v0.9.8, and a fan-out run whose wall must be well under the sum of the
 channels. Lesson 0 runs the same checks in its kernel (``preflight()``), less the
 port and the kernel start: JupyterLab and that kernel are already up.
 """
@@ -32,10 +33,20 @@ class Check:
     ok: bool
     found: str
     fix: str = ""
+    optional: bool = False  # a lesson's extra, built on demand: "–" when missing, still ready
 
     def __str__(self) -> str:
-        line = f"{'✓' if self.ok else '✗'} {self.what}: {self.found}"
-        return line if self.ok else f"{line}\n    fix: {self.fix}"
+        sign = "✓" if self.ok else "–" if self.optional else "✗"
+        line = f"{sign} {self.what}: {self.found}"
+        return (
+            line
+            if self.ok
+            else f"{line}\n    {'to have it' if self.optional else 'fix'}: {self.fix}"
+        )
+
+    @property
+    def ready(self) -> bool:
+        return self.ok or self.optional
 
 
 def _version(name: str) -> str | None:
@@ -198,6 +209,20 @@ def check_sdk08_kernel() -> Check:
     return Check(what, found.startswith("0.8."), f"resonate-sdk {found or '?'} ({python})", fix)
 
 
+def check_server09() -> Check:
+    """Today's server v0.9.8, for lesson 8's worker kill only: built on demand, never required."""
+    from lab.server09 import INSTALL, VERSION, binary
+
+    what = f"lesson 8's worker kill, the Resonate server {VERSION}"
+    found = binary()
+    if found is None:
+        fix = f"{INSTALL} (a cargo build, about 4 minutes); the rest of lesson 8 runs without it"
+        return Check(what, False, "not built", fix, optional=True)
+    out = subprocess.run([found, "--version"], capture_output=True, text=True, timeout=10)
+    version_line = out.stdout.strip()
+    return Check(what, version_line.endswith(VERSION), f"{found}: {version_line}", INSTALL)
+
+
 def check_fan_out() -> Check:
     from lab.runtime import Lab
 
@@ -227,7 +252,7 @@ def checks(*, port: int | None = DEFAULT_PORT, kernel: bool = True) -> Iterator[
         steps.append(lambda: check_port(port))
     if kernel:
         steps.append(check_kernel)
-    steps += [check_sdk08_kernel, check_fan_out]
+    steps += [check_sdk08_kernel, check_server09, check_fan_out]
     for step in steps:
         try:
             yield step()
@@ -245,7 +270,7 @@ def print_checks(*, port: int | None = None, kernel: bool = False) -> bool:
     ok = True
     for check in checks(port=port, kernel=kernel):
         print(check, flush=True)
-        ok &= check.ok
+        ok &= check.ready
     return ok
 
 

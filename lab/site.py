@@ -53,7 +53,13 @@ KEY_FIGURES = {
     ],
     "06_scaling": [r"embedded, 4 workers: wall against N", r"ms/branch over ideal", r"orders/s"],
     "07_deadlines": [r"is still pending", r"missed: no answer within", r"after the deadline"],
-    "08_todays_sdk": [r"straight port wall\s+\d+ ms", r"fixed / slowest", r"email's message"],
+    "08_todays_sdk": [
+        r"straight port wall\s+\d+ ms",
+        r"fixed / slowest",
+        r"email's message",
+        r"kill → done: \d+ ms",
+        r"ran again \(in flight when killed\): email, sms",
+    ],
 }
 
 

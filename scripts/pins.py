@@ -4,8 +4,9 @@
     python scripts/pins.py --check   # scripts/lock --check (CI, every run): the line names the locks' versions
 
 The versions are read from requirements.lock (resonate-sdk, JupyterLab, ipywidgets),
-requirements-sdk08.lock (lesson 8's kernel) and lab/server.py (the legacy server,
-with the number of patches the build applies).
+requirements-sdk08.lock (lesson 8's kernel), lab/server.py (the legacy server,
+with the number of patches the build applies) and lab/server09.py (lesson 8's
+server, built from its vendored source).
 """
 
 from __future__ import annotations
@@ -30,11 +31,14 @@ def versions() -> str:
     ).group(1)
     server = re.search(r'^VERSION = "([\w.]+)"', (ROOT / "lab" / "server.py").read_text(), re.M)
     patches = len(list((ROOT / "scripts" / "patches").glob("*.patch")))
+    server09 = re.search(
+        r'^VERSION = "([\w.]+)"', (ROOT / "lab" / "server09.py").read_text(), re.M
+    ).group(1)
     return (
         f"resonate-sdk {pinned['resonate-sdk']}, the legacy Resonate server v{server.group(1)} "
         f"(+{patches} patch{'es' if patches != 1 else ''}), JupyterLab {pinned['jupyterlab']}, "
         f"ipywidgets {pinned['ipywidgets']}; lesson 8's kernel resonate-sdk {sdk08} "
-        "(its local connection)"
+        f"(its local connection, and the Resonate server v{server09} for its worker kill)"
     )
 
 

@@ -27,7 +27,7 @@ def test_preflight_passes_here_within_a_minute() -> None:
     done, took = preflight("--port", str(free_port()))
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [line for line in done.stdout.splitlines() if line[:1] in "✓✗"]
-    assert len(lines) == 8 and all(line.startswith("✓") for line in lines), done.stdout
+    assert len(lines) == 9 and all(line.startswith("✓") for line in lines), done.stdout
     assert any("lesson 8's kernel" in line for line in lines)
     assert "ready" in done.stdout.splitlines()[-1]
     assert took < 60
@@ -42,6 +42,16 @@ def test_a_missing_server_binary_is_named_with_its_fix() -> None:
     )
     assert "✓ a real fan-out run" in done.stdout  # one ✗ does not hide the other checks
     assert "NOT ready" in done.stdout
+
+
+def test_lesson_8s_server_is_on_demand_named_but_not_required() -> None:
+    done, _ = preflight(
+        "--port", str(free_port()), RESONATE_SERVER09_BIN="/nonexistent/resonate-0.9.8"
+    )
+    assert done.returncode == 0, done.stdout  # built on demand: the room is ready without it
+    assert "– lesson 8's worker kill, the Resonate server 0.9.8: not built" in done.stdout
+    assert "to have it: scripts/install-server.sh v0.9" in done.stdout
+    assert "ready" in done.stdout.splitlines()[-1] and "NOT" not in done.stdout
 
 
 def test_a_taken_port_is_named_with_its_fix() -> None:

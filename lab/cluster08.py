@@ -74,7 +74,8 @@ class Cluster08:
         key = f"{run_dir()}"
         if key not in _servers or not _servers[key].running:
             _servers[key] = Server09(run_dir()).start()
-            _pools.pop(key, None)
+            if key in _pools:  # workers of a server that is gone serve nothing
+                _pools.pop(key).stop()
             _clients.pop(key, None)
         self.server = _servers[key]
         args = [
@@ -119,8 +120,11 @@ class Cluster08:
         if kill_after is not None and kill_after not in CHANNELS:
             msg = f"kill_after must be one of {', '.join(CHANNELS)} or None, got {kill_after!r}"
             raise Refused(msg)
-        self.pool.scale(self.processes)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            msg = f"timeout must be a number of seconds > 0, got {timeout!r}"
+            raise Refused(msg)
         event = new_event() if event is None else validate_event(event)
+        self.pool.scale(self.processes)
         run = Run(f"notify/{event['order_id']}", event, WORKFLOW, self.client, self.ledger)
         handle = self.client.options(target=GROUP).rpc(run.workflow_id, WORKFLOW, event, False)
         loop = asyncio.get_running_loop()

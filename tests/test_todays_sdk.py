@@ -112,10 +112,12 @@ async def main():
            'ttl="2"': one_line(lambda: Cluster08(ttl="2"))}}
     cluster = Cluster08()
     before = len(cluster.ledger._read("SELECT id FROM attempts", ()))
-    try:
-        await cluster.run(kill_after="fax")
-    except Exception as e:
-        bad['kill_after="fax"'] = [type(e).__name__, e._render_traceback_()]
+    for what, options in {{'kill_after="fax"': {{"kill_after": "fax"}}, "timeout=-1": {{"timeout": -1}},
+                          "a bad event": {{"event": {{"order_id": 1}}}}}}.items():
+        try:
+            await cluster.run(**options)
+        except Exception as e:
+            bad[what] = [type(e).__name__, e._render_traceback_()]
     await asyncio.sleep(1)  # anything submitted by mistake would have run by now
     after = len(cluster.ledger._read("SELECT id FROM attempts", ()))
     print("RESULT " + json.dumps({{"missing": missing, "bad": bad, "ran": after - before}}))
@@ -147,8 +149,15 @@ def test_lesson_8s_cluster_refuses_in_one_line_and_submits_nothing(
     assert name == "Server09Unavailable" and len(rendered) == 1, found
     assert "scripts/install-server.sh v0.9" in rendered[0], rendered
     for what, (name, rendered) in found["bad"].items():
-        assert name == "Refused" and len(rendered) == 1 and "\n" not in rendered[0], what
-    assert set(found["bad"]) == {"processes=1", 'ttl="2"', 'kill_after="fax"'}
+        assert name in ("Refused", "InvalidEvent"), what
+        assert len(rendered) == 1 and "\n" not in rendered[0], what
+    assert set(found["bad"]) == {
+        "processes=1",
+        'ttl="2"',
+        'kill_after="fax"',
+        "timeout=-1",
+        "a bad event",
+    }
     assert found["ran"] == 0  # a refused call ran nothing
 
 

@@ -18,7 +18,7 @@ from tests.conftest import ROOT
 from tests.exercise_corpus08 import PORT_FAN_OUT
 
 PYTHON08 = ROOT / ".venv-sdk08" / "bin" / "python"
-SOLUTION_RUNS = int(os.environ.get("LAB_SOLUTION_RUNS", "10"))
+SOLUTION_RUNS = int(os.environ.get("LAB_SOLUTION_RUNS", "5"))
 
 DRIVER = """
 import json, sys

@@ -149,21 +149,22 @@ print(json.dumps({"exercise": [fan_out.last.status, fan_out.last.as_given, fan_o
     assert found["verdict"] is None
     assert found["exercise"][:2] == ["passed", False], found["exercise"]
     assert found["mode"].startswith("server" if store == "server" else "embedded")
-    assert (
-        found["wall"] < (0.6 if store == "embedded" else 0.7) * found["sum"]
-    )  # a server adds a hop per branch
-    if store == "embedded":  # on a server the kernel's 1-worker instance may take a branch (below)
-        assert found["spread"] < 0.25 * found["slowest"]  # four bars start together
-    # A server adds a round trip or two per branch to both: 1091 ms against 611 was seen (1.79).
-    assert found["seq"] > (1.8 if store == "embedded" else 1.5) * found["wall"]
+    # On a server every Resonate instance in the kernel polls the group the branches are sent
+    # to (the SDK's "default"), the lesson's 1-worker one too: a branch of the re-run fan-out
+    # can queue behind another there (831 ms against a sum of 950 was seen in a full run, where
+    # 611 is usual). The embedded store holds the tight ratios; a server, that it beats the sum.
+    assert found["wall"] < (0.6 if store == "embedded" else 0.9) * found["sum"]
     if store == "embedded":
-        # On a server every Resonate instance in the kernel serves the one group the branches are sent to
-        # (the SDK's "default"), so 1, 2 and 4 workers pool together there: the comparison is the embedded store's.
+        assert found["spread"] < 0.25 * found["slowest"]  # four bars start together
+        assert found["seq"] > 1.8 * found["wall"]
+        # For the same reason 1, 2 and 4 workers pool together on a server: this is the embedded store's.
         assert found["walls"]["1"] > 1.8 * found["walls"]["4"]  # one worker: back to a staircase
         one, two, four = (found["lesson_walls"][w] for w in ("1", "2", "4"))
         assert (
             one > 1.5 * two and two > 1.1 * four
         )  # the lesson's three charts: sum, two slots, slowest
+    else:
+        assert found["seq"] > found["wall"]
     root = found["root"]
     assert found["ids"] == [root, f"{root}.email", f"{root}.sms", f"{root}.slack", f"{root}.push"]
     assert set(found["states"]) == {"RESOLVED"}

@@ -35,10 +35,9 @@ from lab.processes import alive, spawn
 from lab.run import Run
 from lab.runtime import DEFAULT_WORKERS, WORKFLOWS, Lab, choose_server, kernel_server
 from lab.server import LocalServer
-from lab.tables import html_table
 from lab.timeline import Mark
 from lab.worker import TEACHING_TTL, sdk_pid
-from lab.workers import Restart, WorkerPool, WorkerProcess
+from lab.workers import Restart, WorkerPool, WorkerProcess, worker_table
 
 CLAIMED = 4  # the server's task state for "a worker holds it"
 
@@ -494,17 +493,7 @@ class Cluster(Lab):
             self.local.kill()
 
     def table(self) -> Any:
-        from IPython.display import HTML
-
-        rows = [
-            (w.pid, w.state, time.strftime("%H:%M:%S", time.localtime(w.started)), w.log.name)
-            for w in self.pool
-        ]
-        return HTML(
-            html_table(
-                ("pid", "state", "started", "log"), rows, caption=f"Worker processes — {self.mode}"
-            )
-        )
+        return worker_table(self.pool, f"Worker processes — {self.mode}")
 
 
 def retire(server: LocalServer) -> None:

@@ -32,10 +32,9 @@ from lab.paths import run_dir
 from lab.run import Run
 from lab.sdk08 import until_done
 from lab.server09 import Server09
-from lab.tables import html_table
 from lab.timeline import Mark
 from lab.worker08 import GROUP, TEACHING_TTL, WORKFLOW
-from lab.workers import WorkerPool
+from lab.workers import WorkerPool, worker_table
 
 if TYPE_CHECKING:
     from resonate.resonate import Resonate
@@ -74,8 +73,6 @@ class Cluster08:
         key = f"{run_dir()}"
         if key not in _servers or not _servers[key].running:
             _servers[key] = Server09(run_dir()).start()
-            if key in _pools:  # workers of a server that is gone serve nothing
-                _pools.pop(key).stop()
             _clients.pop(key, None)
         self.server = _servers[key]
         args = [
@@ -87,7 +84,7 @@ class Cluster08:
             "--ttl",
             f"{ttl:g}",
         ]
-        if key not in _pools or _pools[key].args != args:
+        if key not in _pools or _pools[key].args != args:  # a new server's URL: new workers
             if key in _pools:
                 _pools[key].stop()
             _pools[key] = WorkerPool(args, run_dir() / "workers-08")
@@ -128,7 +125,7 @@ class Cluster08:
         run = Run(f"notify/{event['order_id']}", event, WORKFLOW, self.client, self.ledger)
         handle = self.client.options(target=GROUP).rpc(run.workflow_id, WORKFLOW, event, False)
         loop = asyncio.get_running_loop()
-        run.task = loop.create_task(self._finish(run, handle))
+        run.task = loop.create_task(run.follow(handle))
         if kill_after:  # a task of its own: the kill belongs to the run, not to the cell (■)
             run.kill_task = loop.create_task(self._kill_after(run, kill_after))
         chart = LiveTimeline(run, lanes="worker", marks=lambda: self._marks(run))
@@ -136,17 +133,6 @@ class Cluster08:
         await until_done(run, timeout, goes_on="on the workers")
         await asyncio.to_thread(chart.drawn.wait, 5)
         return run
-
-    @staticmethod
-    async def _finish(run: Run, handle: Any) -> None:
-        try:
-            value = await handle.result()
-        except BaseException as e:  # noqa: BLE001 - handed to whoever waits for the run
-            run.ended = time.time()
-            run.future.set_exception(e)
-        else:
-            run.ended = time.time()
-            run.future.set_result(value)
 
     async def _settled(self, run: Run, channel: str) -> bool:
         try:
@@ -216,11 +202,5 @@ class Cluster08:
         print(f"  kill → done: {self.recovery_ms(run)} ms")
 
     def table(self) -> Any:
-        from IPython.display import HTML
-
-        rows = [
-            (w.pid, w.state, time.strftime("%H:%M:%S", time.localtime(w.started)), w.log.name)
-            for w in self.pool.members
-        ]
         caption = f"resonate-sdk 0.8 worker processes — the Resonate server {self.server.url}"
-        return HTML(html_table(("pid", "state", "started", "log"), rows, caption=caption))
+        return worker_table(self.pool.members, caption)

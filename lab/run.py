@@ -182,15 +182,32 @@ class Run:
 
         return HTML(self.ledger.table(self.order_id))
 
+    def _record(self, value: Any = None, error: BaseException | None = None) -> None:
+        """The workflow's result, or its own failure, handed to whoever waits for the run."""
+        self.ended = time.time()
+        if error is not None:
+            self.future.set_exception(error)
+        else:
+            self.future.set_result(value)
+
     def _finish(self, handle: Any) -> None:
+        """Follow a resonate-sdk 0.6 handle on a thread of its own."""
+
         def wait() -> None:
             try:
                 value = handle.result()
-            except BaseException as e:  # noqa: BLE001 - the workflow's own failure, handed to whoever waits
-                self.ended = time.time()
-                self.future.set_exception(e)
+            except BaseException as e:  # noqa: BLE001 - the workflow's own failure
+                self._record(error=e)
             else:
-                self.ended = time.time()
-                self.future.set_result(value)
+                self._record(value)
 
         threading.Thread(target=wait, name=f"wait {self.workflow_id}", daemon=True).start()
+
+    async def follow(self, handle: Any) -> None:
+        """Follow a resonate-sdk 0.8 handle on the event loop (lesson 8): ``run.task``."""
+        try:
+            value = await handle.result()
+        except BaseException as e:  # noqa: BLE001 - the workflow's own failure
+            self._record(error=e)
+        else:
+            self._record(value)

@@ -192,18 +192,7 @@ class Lab08:
         handle = self.resonate.options(version=version).run(
             run.workflow_id, name, event, simulate_crash
         )
-
-        async def finish() -> None:
-            try:
-                value = await handle.result()
-            except BaseException as e:  # noqa: BLE001 - handed to whoever waits for the run
-                run.ended = time.time()
-                run.future.set_exception(e)
-            else:
-                run.ended = time.time()
-                run.future.set_result(value)
-
-        run.task = asyncio.get_running_loop().create_task(finish())
+        run.task = asyncio.get_running_loop().create_task(run.follow(handle))
         return run
 
     async def run(

@@ -3,7 +3,7 @@
 The 0.6 lessons run the legacy server (``lab.server``); 0.8 speaks only v0.9+.
 It is not on the launch path of lessons 0–7: ``scripts/install-server.sh v0.9``
 builds it on demand from ``../shared/vendor/resonate-server`` into
-``tools/bin/resonate-0.9.8`` (a Rust build, about 13 minutes the first time).
+``tools/bin/resonate-0.9.8`` (an unoptimised cargo build, about 4 minutes the first time).
 Until then the lesson's kill section answers with that one line.
 
 ``Server09`` runs it for the kernel: its HTTP API (which also carries 0.8's
@@ -35,8 +35,8 @@ from lab.server import free_ports
 VERSION = "0.9.8"
 INSTALL = "scripts/install-server.sh v0.9"
 HOW_TO_GET_ONE = (
-    f"Build it once with `{INSTALL}` in a terminal (a Rust build from "
-    "../shared/vendor/resonate-server, about 13 minutes on 2 cores; cargo needed), "
+    f"Build it once with `{INSTALL}` in a terminal (a cargo build from "
+    "../shared/vendor/resonate-server, about 4 minutes on 2 cores), "
     "then run this cell again. The rest of this lesson needs no server."
 )
 

@@ -21,9 +21,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lab.errors import Refused
 from lab.processes import spawn
+from lab.tables import html_table
 
 PROJECT = Path(__file__).resolve().parent.parent
 SUPERVISE_EVERY_S = 0.1
@@ -69,6 +71,17 @@ class WorkerProcess:
             name, message = found[-1]
             return f"SDK error: {name}: {message[:80]}"
         return f"exit code {self.process.returncode}"
+
+
+def worker_table(workers: list[WorkerProcess], caption: str) -> Any:
+    """Worker processes as a table: pid, state, when started, their log."""
+    from IPython.display import HTML
+
+    rows = [
+        (w.pid, w.state, time.strftime("%H:%M:%S", time.localtime(w.started)), w.log.name)
+        for w in workers
+    ]
+    return HTML(html_table(("pid", "state", "started", "log"), rows, caption=caption))
 
 
 @dataclass(frozen=True)

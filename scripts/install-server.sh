@@ -46,7 +46,8 @@ if [ "${1:-}" = "v0.9" ]; then
   V09=0.9.8
   SRC09="${RESONATE_SERVER09_SRC:-$ROOT/../shared/vendor/resonate-server}"
   CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/resonate-lessons"
-  if [ -x "$BIN/resonate-$V09" ] && "$BIN/resonate-$V09" --version 2>/dev/null | grep -q "^resonate $V09\$"; then
+  installed09() { [ -x "$BIN/resonate-$V09" ] && "$BIN/resonate-$V09" --version 2>/dev/null | grep -q "^resonate $V09\$"; }
+  if installed09; then
     echo "Resonate server $V09 already installed at $BIN/resonate-$V09"
     exit 0
   fi
@@ -70,7 +71,7 @@ if [ "${1:-}" = "v0.9" ]; then
     fail "cargo build failed: $(grep -m1 -E '^error' "$log" || tail -n 1 "$log")"
   cp "$CACHE/target-$V09/debug/resonate" "$BIN/resonate-$V09.tmp" && mv "$BIN/resonate-$V09.tmp" "$BIN/resonate-$V09" ||
     fail "could not copy the binary into $BIN"
-  "$BIN/resonate-$V09" --version 2>/dev/null | grep -q "^resonate $V09\$" || fail "the binary does not report $V09"
+  installed09 || fail "the binary does not report $V09"
   say "Resonate server $V09 installed at $BIN/resonate-$V09 ($((SECONDS - began)) s)"
   exit 0
 fi

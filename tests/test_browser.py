@@ -289,6 +289,17 @@ def test_welcome_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
     assert not errors
 
 
+def reload_and_find(page: object, text: str, charts: int) -> None:
+    """Reload the tab; ``text`` and at least ``charts`` timelines must come back from the saved file."""
+    page.reload()
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function(KERNEL_READY, timeout=60_000, polling=250)
+    page.locator(f"text={text}").wait_for(timeout=30_000)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('svg.lab-timeline').length >= {charts}", timeout=30_000
+    )
+
+
 def test_sequential_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
     url, repo = jupyter
     page, errors = open_and_run_all(browser, url, "01_sequential.ipynb")
@@ -327,14 +338,8 @@ def test_fan_out_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
     save(page, repo, "02_fan_out.ipynb")
     assert not errors
     # A learner reloads the tab: the outputs, the charts and the verdict are all still there.
-    charts, texts = timelines.count(), page.locator(".jp-OutputArea-output").count()
-    page.reload()
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_function(KERNEL_READY, timeout=60_000, polling=250)
-    page.locator("text=fan_out: not yet ✗").wait_for(timeout=30_000)
-    page.wait_for_function(
-        f"() => document.querySelectorAll('svg.lab-timeline').length >= {charts}", timeout=30_000
-    )
+    texts = page.locator(".jp-OutputArea-output").count()
+    reload_and_find(page, "fan_out: not yet ✗", timelines.count())
     assert page.locator(".jp-OutputArea-output").count() >= texts
 
 
@@ -529,14 +534,7 @@ def test_todays_sdk_runs_in_its_own_kernel_in_browser(
     save(page, repo, "08_todays_sdk.ipynb")
     assert not errors
     # A learner reloads the tab: the charts (the kill's among them) and the report are still there.
-    count = charts.count()
-    page.reload()
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_function(KERNEL_READY, timeout=60_000, polling=250)
-    page.locator("text=ran again (in flight when killed): email, sms").wait_for(timeout=30_000)
-    page.wait_for_function(
-        f"() => document.querySelectorAll('svg.lab-timeline').length >= {count}", timeout=30_000
-    )
+    reload_and_find(page, "ran again (in flight when killed): email, sms", charts.count())
     assert page.locator("svg.lab-timeline g.mark").count() >= 1
 
 

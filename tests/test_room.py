@@ -24,7 +24,7 @@ from lab.errors import Refused
 from lab.outage import ServerCrash
 from lab.processes import alive
 from lab.server import server_binary
-from tests.conftest import ROOT
+from tests.conftest import ROOT, needs_server09
 
 needs_server = pytest.mark.skipif(server_binary() is None, reason="needs the Resonate server")
 
@@ -146,12 +146,6 @@ def test_lesson_7_interrupted_mid_outage_loses_no_order(kernel: Kernel) -> None:
         f"print(json.dumps([lab.ledger.sends(o) for o in {held!r}]))"
     )
     assert sends == [{"email": 1, "sms": 1, "slack": 1, "push": 1}] * 2, sends
-
-
-needs_server09 = pytest.mark.skipif(
-    not (ROOT / "tools" / "bin" / "resonate-0.9.8").exists(),
-    reason="needs the Resonate server v0.9.8 (scripts/install-server.sh v0.9)",
-)
 
 
 @needs_server09

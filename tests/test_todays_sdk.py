@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, needs_server09
 from tests.exercise_corpus08 import PORT_FAN_OUT
 
 PYTHON08 = ROOT / ".venv-sdk08" / "bin" / "python"
@@ -127,10 +127,7 @@ asyncio.run(main())
 """
 
 
-@pytest.mark.skipif(
-    not (ROOT / "tools" / "bin" / "resonate-0.9.8").exists(),
-    reason="needs the Resonate server v0.9.8 (scripts/install-server.sh v0.9)",
-)
+@needs_server09
 def test_lesson_8s_cluster_refuses_in_one_line_and_submits_nothing(
     sdk08: Path, tmp_path: Path
 ) -> None:

@@ -26,6 +26,7 @@ from resonate import Resonate
 from resonate.models.durable_promise import DurablePromise
 
 from channels import send_email, send_push, send_slack, send_sms
+from lab.embedded_store import embedded
 from lab.errors import Refused
 from lab.events import new_event, validate_event
 from lab.faults import Fault
@@ -240,7 +241,7 @@ class Lab:
                 log_level="CRITICAL",  # the SDK's per-function error lines would land in a cell
             )
         else:
-            resonate = Resonate.local(registry=registry, workers=workers, log_level="CRITICAL")
+            resonate = embedded(registry=registry, workers=workers, log_level="CRITICAL")
         register_all(resonate)
         resonate.start()
         return resonate

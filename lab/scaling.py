@@ -31,6 +31,7 @@ from resonate import Resonate
 
 from channels import send_email, send_push, send_slack, send_sms
 from exercises.wide import notify_many
+from lab.embedded_store import embedded
 from lab.errors import Refused
 from lab.events import new_event
 from lab.processes import cpu_seconds
@@ -85,7 +86,7 @@ def _resonate(store: str, workers: int) -> Resonate:
         key = (store, workers)
         if key not in _instances:
             if store == "embedded":
-                r = Resonate.local(workers=workers, log_level="ERROR")
+                r = embedded(workers=workers, log_level="ERROR")
             else:
                 server = LocalServer(Path(tempfile.mkdtemp(prefix="scaling-")))
                 _servers.append(server.start())

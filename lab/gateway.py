@@ -11,7 +11,10 @@ The message goes out when the request arrives; the gateway's answer takes
 250 ms to come back. A worker killed in between has sent the SMS but never
 learned so: its re-run sends again, unless the key says it is the same SMS.
 An answer can also be lost on the way back (``Ledger.lose_answer``): the call
-raises after the SMS went out, and the SDK retries the branch — attempt 2.
+raises after the SMS went out, and the SDK retries the branch — attempt 2. And a
+check can hold an answer (``Ledger.hold_answer``) until it has killed the worker
+waiting for it, up to ``HOLD_LIMIT_S``: the kill then lands mid-call on a busy
+machine too, where 250 ms can pass before the check sees the request.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from lab.errors import Refused
 from lab.ledger import Ledger
 
 ANSWER_MS = 250
+HOLD_LIMIT_S = 10
 
 
 class SmsGateway:
@@ -52,6 +56,9 @@ class SmsGateway:
         ledger = self._ledger()
         _, message_id = ledger.provider_request(event["order_id"], "sms", idempotency_key, new_id)
         time.sleep(ANSWER_MS / 1000)
+        held = time.monotonic() + HOLD_LIMIT_S
+        while ledger.answer_held(event["order_id"], "sms") and time.monotonic() < held:
+            time.sleep(0.01)
         if ledger.answer_lost(event["order_id"], "sms"):
             # The SMS went out; the answer never came back. The SDK retries the branch.
             msg = "the SMS gateway's answer was lost (it had sent the SMS)"

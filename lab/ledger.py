@@ -78,6 +78,13 @@ CREATE TABLE IF NOT EXISTS lost_answers (
     request INTEGER NOT NULL,
     PRIMARY KEY (order_id, channel, request)
 );
+CREATE TABLE IF NOT EXISTS held_answers (
+    order_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    request INTEGER NOT NULL,
+    released REAL,
+    PRIMARY KEY (order_id, channel, request)
+);
 CREATE TABLE IF NOT EXISTS faults (
     order_id TEXT NOT NULL,
     channel TEXT NOT NULL,
@@ -291,6 +298,41 @@ class Ledger:
         return bool(
             self._read(
                 "SELECT 1 FROM lost_answers WHERE order_id = ? AND channel = ? AND request = ?",
+                (order_id, channel, n),
+            )
+        )
+
+    def hold_answer(self, order_id: str, channel: str, request: int) -> None:
+        """The provider's answer to the ``request``-th request waits for ``release_answers``.
+
+        A check that kills the worker mid-call holds the answer, so the kill lands
+        while the call is open however long the check takes to see the request.
+        """
+        db = self._db()
+        with db:
+            db.execute(
+                "INSERT OR REPLACE INTO held_answers VALUES (?, ?, ?, NULL)",
+                (order_id, channel, request),
+            )
+
+    def release_answers(self, order_id: str, channel: str) -> None:
+        db = self._db()
+        with db:
+            db.execute(
+                "UPDATE held_answers SET released = ? WHERE order_id = ? AND channel = ? "
+                "AND released IS NULL",
+                (time.time(), order_id, channel),
+            )
+
+    def answer_held(self, order_id: str, channel: str) -> bool:
+        """Is the answer to the request just recorded for this order and channel held?"""
+        n = self._read(
+            "SELECT COUNT(*) FROM requests WHERE order_id = ? AND channel = ?", (order_id, channel)
+        )[0][0]
+        return bool(
+            self._read(
+                "SELECT 1 FROM held_answers WHERE order_id = ? AND channel = ? AND request = ? "
+                "AND released IS NULL",
                 (order_id, channel, n),
             )
         )

@@ -4,8 +4,9 @@ The scenario, on a server of the exercise's own with two worker processes — th
 second one reading the learner's clock a day later (``lab.clock``), as a worker on
 another machine tomorrow would:
 
-1. SMS's worker is SIGKILLed the moment the gateway has accepted the SMS (an
-   event, not a clock): the customer has it, the worker never hears back;
+1. SMS's worker is SIGKILLed once the gateway has accepted the SMS (an event,
+   not a clock; the gateway holds its answer until then): the customer has it,
+   the worker never hears back;
 2. the other worker runs the branch again, and the gateway's answer to that
    request is lost after it delivered: the SDK retries the branch (attempt 2);
 3. another order runs beside it, untouched.
@@ -99,7 +100,9 @@ class IdempotencyKey(Exercise):
         from lab.events import new_event
 
         event = new_event()
-        cluster.ledger.lose_answer(event["order_id"], "sms", 2)  # the re-run's answer is lost
+        order = event["order_id"]
+        cluster.ledger.hold_answer(order, "sms", 1)  # the first answer waits for the kill
+        cluster.ledger.lose_answer(order, "sms", 2)  # the re-run's answer is lost
         run = cluster.start(event, top_up=False)
         other = cluster.start(top_up=False)
         chart = cluster.timeline(
@@ -108,12 +111,23 @@ class IdempotencyKey(Exercise):
         if live:
             chart.show()
         trial = Trial(run, other)
+        try:
+            self._watch(cluster, trial)
+        finally:  # no held answer outlives the check
+            cluster.ledger.release_answers(order, "sms")
+        chart.drawn.wait(5 if run.done else 0)
+        return trial
+
+    @staticmethod
+    def _watch(cluster: Any, trial: Trial) -> None:
+        run, other = trial.run, trial.other
         deadline = time.monotonic() + 40
         while not (run.done and other.done) and time.monotonic() < deadline:
             if not trial.kills and cluster.ledger.requests(run.order_id, "sms"):
                 kill = cluster.kill_target(run, "sms")  # the gateway has accepted the SMS
                 if kill:
                     trial.kills.append(kill)
+                    cluster.ledger.release_answers(run.order_id, "sms")
             failed = [
                 a.error
                 for r in (run, other)
@@ -126,8 +140,6 @@ class IdempotencyKey(Exercise):
                 trial.failure = _cell_line(failed[0])
                 break
             time.sleep(0.005)
-        chart.drawn.wait(5 if run.done else 0)
-        return trial
 
     def judge(self, trial: Trial, answer: Answer) -> list[Criterion]:
         if trial.failure:

@@ -161,7 +161,8 @@ class IdempotencyKey(Exercise):
             f"the branch then ran on another worker, a day later by its clock, and was retried "
             f"after a lost answer: {len(requests)} requests"
             if trial.kills
-            else "sms's worker could not be killed mid-call",
+            else "sms's worker could not be killed mid-call"
+            + "".join(f": {n}" for n in trial.run.notes if "not killed" in n)[:160],
         )
         delivered = sum(d for _, _, d in requests)
         if all(k is None for k in keys):

@@ -71,10 +71,21 @@ def trial(store: str, orders: int) -> None:
     stalled = timed_out = 0
     for n in range(orders):
         began = time.monotonic()
-        handle = resonate.run(f"race-{n}-{time.time_ns()}", fan_out, n)
-        timed_out += bool(handle.result() if hasattr(handle, "result") else handle)
+        timed_out += bool(resonate.run(f"race-{n}-{time.time_ns()}", fan_out, n))  # its result
         stalled += time.monotonic() - began > 1
         print(json.dumps({"done": n + 1, "stalled": stalled, "timed_out": timed_out}), flush=True)
+
+
+def trial_process(store: str, orders: int) -> tuple[int, dict[str, int]]:
+    """``trial`` in a process of its own: its exit code and its last counts."""
+    run = subprocess.run(
+        [sys.executable, __file__, "--trial", store, "--orders", str(orders)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    counts = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    return run.returncode, counts[-1] if counts else {"done": 0, "stalled": 0, "timed_out": 0}
 
 
 def main() -> None:
@@ -89,15 +100,8 @@ def main() -> None:
     for store in STORES:
         ended = stalled = timed_out = done = 0
         for _ in range(args.processes):
-            run = subprocess.run(
-                [sys.executable, __file__, "--trial", store, "--orders", str(args.orders)],
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
-            last = lines[-1] if lines else {"done": 0, "stalled": 0, "timed_out": 0}
-            ended += run.returncode != 0
+            code, last = trial_process(store, args.orders)
+            ended += code != 0
             done += last["done"]
             stalled += last["stalled"]
             timed_out += last["timed_out"]

@@ -289,16 +289,18 @@ class Ledger:
                 "INSERT OR REPLACE INTO lost_answers VALUES (?, ?, ?)", (order_id, channel, request)
             )
 
+    def _last_request(self, order_id: str, channel: str) -> int:
+        """The number (1, 2, …) of the request just recorded for this order and channel."""
+        return self._read(
+            "SELECT COUNT(*) FROM requests WHERE order_id = ? AND channel = ?", (order_id, channel)
+        )[0][0]
+
     def answer_lost(self, order_id: str, channel: str) -> bool:
         """Is the answer to the request just recorded for this order and channel to be lost?"""
-        rows = self._read(
-            "SELECT COUNT(*) FROM requests WHERE order_id = ? AND channel = ?", (order_id, channel)
-        )
-        n = rows[0][0]
         return bool(
             self._read(
                 "SELECT 1 FROM lost_answers WHERE order_id = ? AND channel = ? AND request = ?",
-                (order_id, channel, n),
+                (order_id, channel, self._last_request(order_id, channel)),
             )
         )
 
@@ -326,14 +328,11 @@ class Ledger:
 
     def answer_held(self, order_id: str, channel: str) -> bool:
         """Is the answer to the request just recorded for this order and channel held?"""
-        n = self._read(
-            "SELECT COUNT(*) FROM requests WHERE order_id = ? AND channel = ?", (order_id, channel)
-        )[0][0]
         return bool(
             self._read(
                 "SELECT 1 FROM held_answers WHERE order_id = ? AND channel = ? AND request = ? "
                 "AND released IS NULL",
-                (order_id, channel, n),
+                (order_id, channel, self._last_request(order_id, channel)),
             )
         )
 

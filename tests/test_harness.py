@@ -260,27 +260,11 @@ def notify_mine(ctx, event, simulate_crash):
     assert again.sends() == one.sends() and one.workflow != two.workflow
 
 
-def _race_trial(store: str, orders: int) -> tuple[int, dict[str, int]]:
-    """``benchmarks/embedded_store_races.py``'s trial in a process of its own: (exit code, last count)."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parent.parent / "benchmarks" / "embedded_store_races.py"
-    run = subprocess.run(
-        [sys.executable, str(script), "--trial", store, "--orders", str(orders)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    counts = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
-    return run.returncode, counts[-1] if counts else {"done": 0, "stalled": 0, "timed_out": 0}
-
-
 def test_the_embedded_store_survives_a_preempting_interpreter() -> None:
     """SDK 0.6.7's store, preempted every µs, ends its process; the lab's does not (lab.embedded_store)."""
-    shipped = [_race_trial("sdk", 60) for _ in range(3)]
+    from benchmarks.embedded_store_races import trial_process
+
+    shipped = [trial_process("sdk", 60) for _ in range(3)]
     assert any(code != 0 or counts["stalled"] for code, counts in shipped), shipped
-    code, counts = _race_trial("closed", 60)
+    code, counts = trial_process("closed", 60)
     assert (code, counts) == (0, {"done": 60, "stalled": 0, "timed_out": 0})

@@ -21,7 +21,7 @@ from lab.clock import on_another_day
 from lab.errors import Refused
 from lab.faults import Fault
 from lab.ledger import CHANNELS
-from lab.observe import branch_ids
+from lab.observe import BRANCHES, branch_ids
 from lab.provider_calls import ProviderCalls
 from lab.run import Run
 from lab.verdicts import Answer, Criterion, Exercise, LearnerError
@@ -123,6 +123,33 @@ def customer_got_each_once(trial: Trial) -> Criterion:
     return Criterion(False, f"the customer got {wrong}: {why}")
 
 
+def borrowed_results(trial: Trial) -> Criterion | None:
+    """A result this order got from another order's branch, found by its message id.
+
+    A new order whose branch ids are fixed ("email") finds the promises an earlier order
+    left under them — the earlier check's, when a learner checks twice — and is handed
+    their stored results: no channel runs, and timings of nothing mean nothing. None: every
+    result came from a call of this order's own.
+    """
+    ran = trial.ids
+    path = str(trial.run.ledger.path)
+    for r in trial.run.result["results"] or []:
+        channel, message = (
+            (r.get("channel"), r.get("message_id")) if isinstance(r, dict) else (None, None)
+        )
+        if channel in ran or not message:
+            continue
+        for where, order, c, branch, _ in list(BRANCHES):
+            if where == path and order != trial.run.order_id and c == channel:
+                if message in (_stored(trial.run, branch) or ""):
+                    return Criterion(
+                        False,
+                        f"another order used the same id {branch!r}: this order got {order}'s "
+                        f"stored {channel} result, and its customer nothing",
+                    )
+    return None
+
+
 def own_branches(trial: Trial) -> Criterion:
     """Each channel ran under one id of its own, and that promise holds its own result."""
     ids = trial.ids
@@ -216,6 +243,9 @@ class WorkflowExercise(Exercise):
         done = completed(trial, answer)
         if not done.ok:
             return [done]
+        borrowed = borrowed_results(trial)
+        if borrowed:
+            return [done, borrowed]
         return [
             done,
             customer_got_each_once(trial),

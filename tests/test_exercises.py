@@ -19,7 +19,7 @@ import pytest
 
 from lab.exercises import EXERCISES, fan_out
 from lab.verdicts import load_file
-from tests.exercise_corpus import CORPUS
+from tests.exercise_corpus import CORPUS, fan, ids, wf
 from tests.lessons import NOTEBOOKS
 
 LESSON = {
@@ -104,6 +104,17 @@ def test_the_corpus_gets_its_verdict(name: str, case: Any, tmp_path: Path) -> No
         assert case.reason in verdict.failing()[0], str(verdict)
         assert all(len(t.splitlines()) == 1 for t in verdict.failing())  # one line each
     assert took < 45, f"the check took {took:.0f} s"
+
+
+def test_a_second_check_of_fixed_ids_names_the_shared_id(tmp_path: Path) -> None:
+    """A learner re-runs the check cell: the second order finds the first check's promises
+    under the same fixed ids and nothing runs. The verdict says so, not "never called"."""
+    cell = wf("notify_fan_out", fan(ids('"{c}"')))
+    for n in (1, 2):
+        verdict = fan_out.check(as_typed(cell, fan_out.function, tmp_path), quiet=True)
+        assert verdict.status == "failed", f"check {n}: {verdict}"
+        assert "another order used the same id" in verdict.failing()[0], f"check {n}: {verdict}"
+        assert len(verdict.failing()) == 1, f"check {n}: nothing ran, so nothing else is judged"
 
 
 def test_nothing_defined_is_not_attempted_not_a_failure() -> None:

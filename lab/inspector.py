@@ -67,6 +67,26 @@ def state(address: ServerAddress, promise_id: str, timeout: float = 1) -> str | 
         return None
 
 
+def outcome(address: ServerAddress, promise_id: str, timeout: float = 1) -> dict[str, Any] | None:
+    """A completed promise as the server holds it: state, value, completed_on (epoch ms).
+
+    None while it is pending, unknown, or the server does not answer.
+    """
+    url = f"{address.url}/promises/{urllib.parse.quote(promise_id, safe='')}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            p = json.load(response)
+    except (OSError, ValueError):
+        return None
+    if p.get("state") in (None, "PENDING"):
+        return None
+    return {
+        "state": p["state"],
+        "value": _decode((p.get("value") or {}).get("data")),
+        "completed_on": p.get("completedOn"),
+    }
+
+
 def lost_wakeup(address: ServerAddress, root_id: str) -> bool:
     """The order is stuck: its root is PENDING though every branch below it is completed.
 

@@ -316,6 +316,8 @@ class ServerCrash(Cluster):
             print(f"  ✗ server killed at +{round((o.down - run.origin) * 1000)} ms{up}")
         if self.restart_to_done_ms(run) is not None:
             print(f"  restart → done: {self.restart_to_done_ms(run)} ms")
+        for line in run.notes:
+            print(f"  {line}")
         sent = run.sends()
         print(
             f"  confirmed sent: {', '.join(f'{c} {n}×' for c, n in sent.items())}; re-sent "

@@ -431,4 +431,4 @@ class CrashPanel(Panel):
                 f"done {self.cluster.restart_to_done_ms(run)} ms after the restart; re-sent: "
                 f"{', '.join(sorted(self.cluster.resent(run))) or 'nothing'}"
             )
-        return "".join(f"<br>{escape(line)}" for line in lines)
+        return "".join(f"<br>{escape(line)}" for line in lines + run.notes)

@@ -19,6 +19,7 @@ from channels import CHANNELS
 from lab.inspector import promises
 from lab.outage import SDK_LOG, ServerCrash
 from lab.processes import alive
+from lab.run import MISSED_RESULT
 
 
 @pytest.fixture
@@ -88,3 +89,21 @@ def test_a_run_cannot_start_while_the_server_is_down(crash: ServerCrash) -> None
         crash.start()
     assert crash.restart_server() is not None and crash.server_up
     assert crash.start().wait(20)["channels_notified"] == 4
+
+
+def test_a_result_the_kernel_never_heard_is_read_from_the_server(crash: ServerCrash) -> None:
+    """The legacy server sends a client its order's result once. A kernel whose long-poll is
+    still reconnecting after a restart (the SDK waits 5 s) misses it, and its handle waits for
+    ever (CI: lesson 5's panel, order done on the server, the cell still waiting 40 s later).
+    Here a fresh worker finishes an order while the kernel's long-poll is down."""
+    assert crash.start().wait(20)["channels_notified"] == 4  # the kernel is listening
+    crash.kill_server()
+    crash.restart_server()  # the kernel's long-poll now sleeps 5 s before it reconnects
+    crash.start_worker()  # listening at once: it runs the next order while the kernel is deaf
+    run = crash.start()
+    result = run.wait(15)
+    assert result["channels_notified"] == 4 and sorted(run.sends()) == sorted(CHANNELS)
+    assert MISSED_RESULT in run.notes  # the kernel did not hear it: the case this test is for
+    root = {p["id"]: p for p in promises(crash.address, run.workflow_id)}[run.workflow_id]
+    assert root["value"] == result
+    assert abs(run.ended * 1000 - root["completed_on"]) < 2  # ended when the server finished it

@@ -57,14 +57,19 @@ def promises(address: ServerAddress, root_id: str, timeout: float = 2) -> list[d
     return sorted(rows, key=lambda r: (r["created_on"] or 0, r["id"]))
 
 
-def state(address: ServerAddress, promise_id: str, timeout: float = 1) -> str | None:
-    """One promise's state on the server now (``PENDING``, ``RESOLVED``…); None if unknown or unreachable."""
+def _promise(address: ServerAddress, promise_id: str, timeout: float) -> dict[str, Any]:
+    """One promise as the server's API returns it; {} if unknown or unreachable."""
     url = f"{address.url}/promises/{urllib.parse.quote(promise_id, safe='')}"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            return json.load(response).get("state")
+            return json.load(response)
     except (OSError, ValueError):
-        return None
+        return {}
+
+
+def state(address: ServerAddress, promise_id: str, timeout: float = 1) -> str | None:
+    """One promise's state on the server now (``PENDING``, ``RESOLVED``…); None if unknown or unreachable."""
+    return _promise(address, promise_id, timeout).get("state")
 
 
 def outcome(address: ServerAddress, promise_id: str, timeout: float = 1) -> dict[str, Any] | None:
@@ -72,12 +77,7 @@ def outcome(address: ServerAddress, promise_id: str, timeout: float = 1) -> dict
 
     None while it is pending, unknown, or the server does not answer.
     """
-    url = f"{address.url}/promises/{urllib.parse.quote(promise_id, safe='')}"
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            p = json.load(response)
-    except (OSError, ValueError):
-        return None
+    p = _promise(address, promise_id, timeout)
     if p.get("state") in (None, "PENDING"):
         return None
     return {

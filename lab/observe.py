@@ -38,14 +38,19 @@ BRANCHES: list[tuple[str, str, str, str, int]] = []
 _branches_lock = threading.Lock()
 
 
+def branches_by_order(ledger: Ledger) -> dict[str, dict[str, set[str]]]:
+    """Every order's channels on ``ledger`` in this process, each with the durable ids it ran under."""
+    with _branches_lock:
+        found: dict[str, dict[str, set[str]]] = {}
+        for path, order, channel, branch, _ in BRANCHES:
+            if path == str(ledger.path):
+                found.setdefault(order, {}).setdefault(channel, set()).add(branch)
+        return found
+
+
 def branch_ids(order_id: str, ledger: Ledger) -> dict[str, set[str]]:
     """The durable ids each channel of ``order_id`` ran under in this process, on ``ledger``."""
-    with _branches_lock:
-        found: dict[str, set[str]] = {}
-        for path, order, channel, branch, _ in BRANCHES:
-            if order == order_id and path == str(ledger.path):
-                found.setdefault(channel, set()).add(branch)
-        return found
+    return branches_by_order(ledger).get(order_id, {})
 
 
 class InjectedFailure(RuntimeError):

@@ -250,7 +250,7 @@ class Run:
             if found is None:
                 continue
             seen = seen or time.time()
-            if time.time() - seen < MISSED_RESULT_S or self.future.done():
+            if time.time() - seen < MISSED_RESULT_S:
                 continue
             ended = (found["completed_on"] or time.time() * 1000) / 1000
             with _recording:  # the note is there before anyone waiting sees the result

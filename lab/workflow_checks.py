@@ -21,7 +21,7 @@ from lab.clock import on_another_day
 from lab.errors import Refused
 from lab.faults import Fault
 from lab.ledger import CHANNELS
-from lab.observe import BRANCHES, branch_ids
+from lab.observe import branch_ids, branches_by_order
 from lab.provider_calls import ProviderCalls
 from lab.run import Run
 from lab.verdicts import Answer, Criterion, Exercise, LearnerError
@@ -131,16 +131,16 @@ def borrowed_results(trial: Trial) -> Criterion | None:
     their stored results: no channel runs, and timings of nothing mean nothing. None: every
     result came from a call of this order's own.
     """
-    ran = trial.ids
-    path = str(trial.run.ledger.path)
+    others = branches_by_order(trial.run.ledger)
+    ran = others.pop(trial.run.order_id, {})
     for r in trial.run.result["results"] or []:
         channel, message = (
             (r.get("channel"), r.get("message_id")) if isinstance(r, dict) else (None, None)
         )
         if channel in ran or not message:
             continue
-        for where, order, c, branch, _ in list(BRANCHES):
-            if where == path and order != trial.run.order_id and c == channel:
+        for order, channels in others.items():
+            for branch in channels.get(channel, ()):
                 if message in (_stored(trial.run, branch) or ""):
                     return Criterion(
                         False,

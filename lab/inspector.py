@@ -12,6 +12,7 @@ SDK's state — and shows plainly when the server is down or has forgotten.
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import urllib.error
 import urllib.parse
@@ -58,12 +59,16 @@ def promises(address: ServerAddress, root_id: str, timeout: float = 2) -> list[d
 
 
 def _promise(address: ServerAddress, promise_id: str, timeout: float) -> dict[str, Any]:
-    """One promise as the server's API returns it; {} if unknown or unreachable."""
+    """One promise as the server's API returns it; {} if unknown or unreachable.
+
+    A port the killed server left may answer in another protocol (CI: a kernel's ZeroMQ
+    socket, ``BadStatusLine``): that is unreachable too, never an error in a watching thread.
+    """
     url = f"{address.url}/promises/{urllib.parse.quote(promise_id, safe='')}"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return json.load(response)
-    except (OSError, ValueError):
+    except (OSError, ValueError, http.client.HTTPException):
         return {}
 
 

@@ -11,5 +11,5 @@ if ! scripts/install-server.sh; then
   echo "post-create: WARNING: the Resonate server could not be installed; lessons 0-3 work, lesson 4 will say why it cannot." >&2
 fi
 scripts/sdk08.sh || echo "post-create: WARNING: lesson 8's kernel could not be installed; lessons 0-7 work." >&2
-.venv/bin/python -m lab.workspace  # the learner's own copies, my-work/
+.venv/bin/python -m lab.course.workspace  # the learner's own copies, my-work/
 echo "post-create: ready in $((SECONDS - began)) s; JupyterLab starts on port 8888 when you attach." >&2

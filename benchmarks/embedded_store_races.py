@@ -1,4 +1,4 @@
-"""The embedded store's two races in resonate-sdk 0.6.7, with and without lab.embedded_store.
+"""The embedded store's two races in resonate-sdk 0.6.7, with and without lab.orders.embedded_store.
 
     .venv/bin/python benchmarks/embedded_store_races.py [--processes 5] [--orders 150]
 
@@ -7,7 +7,7 @@ loop raises): ``--orders`` fan-outs of four short branches, each with a 2 s
 deadline, one after another, while 8 threads keep the interpreter busy and the
 GIL switch interval is 1 µs, so that a thread is often preempted mid-operation —
 what hundreds of threads in a long test session or kernel do, rarely, at the
-default 5 ms. Prints per store — as shipped, and lab.embedded_store's — the
+default 5 ms. Prints per store — as shipped, and lab.orders.embedded_store's — the
 processes the SDK ended, orders that stalled (> 1 s; the slowest branch takes
 100 ms) and orders with a branch timed out.
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STORES = {
     "sdk": "SDK 0.6.7 as shipped",
-    "closed": "lab.embedded_store",
+    "closed": "lab.orders.embedded_store",
 }
 
 
@@ -34,7 +34,7 @@ def trial(store: str, orders: int) -> None:
     from resonate import Resonate
     from resonate.errors import ResonateTimedoutError
 
-    from lab.embedded_store import embedded
+    from lab.orders.embedded_store import embedded
 
     def branch(ctx: object, ms: int) -> int:
         time.sleep(ms / 1000)

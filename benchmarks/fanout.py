@@ -25,7 +25,7 @@ from resonate import Resonate
 from channels import OrderEvent, send_email, send_push, send_slack, send_sms
 from exercises.sequential import notify_sequential
 from lab import Lab
-from lab.capture import install_stdout_router
+from lab.orders.capture import install_stdout_router
 from workflow import notify_all
 
 

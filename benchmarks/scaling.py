@@ -25,8 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lab.outage import route_sdk_log
-from lab.scaling import measure, orders_per_second, plot_svg
+from lab.clusters.crash import route_sdk_log
+from lab.draw.scaling_chart import plot_svg
+from lab.lessons.scaling import LATENCY_MS, measure, orders_per_second
 
 OUT = Path(__file__).resolve().parent / "results"
 
@@ -64,7 +65,7 @@ def write_sweep(points: list, tag: str, runs: int) -> None:
                 ]
             )
     (OUT / f"scaling-{tag}.svg").write_text(
-        plot_svg(points, f"Fan-out wall against N ({tag}, median of {runs})")
+        plot_svg(points, f"Fan-out wall against N ({tag}, median of {runs})", LATENCY_MS)
     )
 
 

@@ -3,7 +3,7 @@
     .venv-sdk08/bin/python benchmarks/worker_kill_08.py [--runs 10]
 
 resonate-sdk 0.8 on the Resonate server v0.9.8 (``tools/bin/resonate-0.9.8``,
-``scripts/install-server.sh v0.9``), two ``lab.worker08`` processes, ``ttl`` 2 s:
+``scripts/install-server.sh v0.9``), two ``lab.clusters.worker08`` processes, ``ttl`` 2 s:
 first ``--runs`` orders with no kill (the caller's wall and the workflow's own
 clock), then ``--runs`` orders whose worker is SIGKILLed once slack is confirmed.
 For each kill: kill → the other worker's first attempt, kill → done, which
@@ -28,8 +28,8 @@ def spread(values: list[float]) -> str:
 
 
 async def main(runs: int) -> None:
-    from lab.cluster08 import Cluster08
-    from lab.ledger import CHANNELS
+    from lab.clusters.cluster08 import Cluster08
+    from lab.orders.ledger import CHANNELS
 
     cluster = Cluster08(processes=2, ttl=2)
     await cluster.run()  # the first order opens the connections: not counted

@@ -28,7 +28,7 @@ from typing import Any
 
 from resonate.context import Context
 
-import lab.sdk08  # noqa: F401 - first: it lets channels.py import on 0.8, and observes the channels
+import lab.orders.sdk08  # noqa: F401 - first: it lets channels.py import on 0.8, and observes the channels
 from channels import send_email, send_push, send_slack, send_sms
 
 

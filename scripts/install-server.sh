@@ -16,7 +16,7 @@
 #   3. the module from the Go module proxy (`go mod download`, checksummed by
 #      go.sum's database), patched, built the same way (Binder's path)
 # Every build gets scripts/patches/*.patch: today one, the fix for the
-# create-callback race that loses about 1 order in 135 under load (README,
+# create-callback race that loses about 1 order in 135 under load (docs/architecture.md,
 # "Server mode"). Upstream's release tarball is not used: it cannot be patched.
 # v0.7.25 is the last legacy release (v0.8.x carry replace directives; v0.9.x is
 # a different server the 0.6 SDK does not speak).
@@ -153,5 +153,5 @@ done
 
 say "error: the Resonate server $VERSION could not be installed. Tried:"
 for t in "${tried[@]}"; do echo "  - $t" >&2; done
-echo "  Lessons 0-3 work without it; lessons 4 and 5 need it. See README, 'Server mode'." >&2
+echo "  Lessons 0-3 work without it; lessons 4 and 5 need it. See docs/architecture.md, 'Server mode'." >&2
 exit 1

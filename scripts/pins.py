@@ -4,8 +4,8 @@
     python scripts/pins.py --check   # scripts/lock --check (CI, every run): the line names the locks' versions
 
 The versions are read from requirements.lock (resonate-sdk, JupyterLab, ipywidgets),
-requirements-sdk08.lock (lesson 8's kernel), lab/server.py (the legacy server,
-with the number of patches the build applies) and lab/server09.py (lesson 8's
+requirements-sdk08.lock (lesson 8's kernel), lab/servers/legacy.py (the legacy server,
+with the number of patches the build applies) and lab/servers/v09.py (lesson 8's
 server, built from its vendored source).
 """
 
@@ -29,10 +29,12 @@ def versions() -> str:
     sdk08 = re.search(
         r"^resonate-sdk==([\w.]+)", (ROOT / "requirements-sdk08.lock").read_text(), re.M
     ).group(1)
-    server = re.search(r'^VERSION = "([\w.]+)"', (ROOT / "lab" / "server.py").read_text(), re.M)
+    server = re.search(
+        r'^VERSION = "([\w.]+)"', (ROOT / "lab" / "servers" / "legacy.py").read_text(), re.M
+    )
     patches = len(list((ROOT / "scripts" / "patches").glob("*.patch")))
     server09 = re.search(
-        r'^VERSION = "([\w.]+)"', (ROOT / "lab" / "server09.py").read_text(), re.M
+        r'^VERSION = "([\w.]+)"', (ROOT / "lab" / "servers" / "v09.py").read_text(), re.M
     ).group(1)
     return (
         f"resonate-sdk {pinned['resonate-sdk']}, the legacy Resonate server v{server.group(1)} "

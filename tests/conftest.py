@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lab import Lab  # noqa: E402
-from lab.server09 import binary as server09_binary  # noqa: E402
+from lab.servers.v09 import binary as server09_binary  # noqa: E402
 
 needs_server09 = pytest.mark.skipif(
     server09_binary() is None,

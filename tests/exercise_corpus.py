@@ -364,7 +364,7 @@ from typing import Any
 
 from resonate import Context
 
-from lab.gateway import sms_gateway
+from lab.checks.gateway import sms_gateway
 """
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.processes import alive
+from lab.servers.processes import alive
 from tests.conftest import ROOT, clone_of_working_tree
 
 VENDOR = ROOT.parent / "shared" / "vendor" / "resonate-legacy-server"
@@ -123,7 +123,7 @@ def test_without_a_server_the_build_and_the_launch_go_on_and_lesson_4_says_why(
             str(home / "binder" / "start"),
             "python",
             "-c",
-            "from lab.cluster import Cluster; Cluster()",
+            "from lab.clusters.cluster import Cluster; Cluster()",
         ],
         cwd=home,
         env=env,

@@ -67,7 +67,7 @@ def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
         path.write_text(json.dumps(value))
     repo = clone_of_working_tree(tmp / "clone")
     subprocess.run(  # the learner's working copies, as scripts/lessons makes them on launch
-        [sys.executable, "-m", "lab.workspace", "--root", str(repo)], check=True, cwd=ROOT
+        [sys.executable, "-m", "lab.course.workspace", "--root", str(repo)], check=True, cwd=ROOT
     )
     port = free_port()
     env = {

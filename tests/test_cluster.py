@@ -1,7 +1,7 @@
 """Worker processes on the real Resonate server, killed with SIGKILL at random moments.
 
 The server is the legacy Go server v0.7.25 that ``scripts/install-server.sh``
-builds; the workers are ``python -m lab.worker`` processes; nothing is mocked.
+builds; the workers are ``python -m lab.clusters.worker`` processes; nothing is mocked.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import psutil
 import pytest
 
 from lab import CHANNELS, ServerUnavailable
-from lab.cluster import Cluster
-from lab.processes import alive
-from lab.server import CLAIM_TIMEOUT_S
+from lab.clusters.cluster import Cluster
+from lab.servers.legacy import CLAIM_TIMEOUT_S
+from lab.servers.processes import alive
 from tests.conftest import free_port
 
 ONE_EACH = dict.fromkeys(CHANNELS, 1)
@@ -53,16 +53,23 @@ def test_randomized_worker_kills_never_resend_completed_channels(cluster: Cluste
         result = run.wait(40)
         where = f"trial {trial}: kill {target} at {at_ms} ms"
         assert result["channels_notified"] == 4, where
-        assert cluster.rerun_completed(run) == set(), where
-        assert run.sends() == ONE_EACH, where  # a killed attempt is never counted as delivered
+        assert cluster.rerun_completed(run) == set(), where  # stored before the kill: never again
+        killed_at = [k.t for k in cluster.kills_of(run)]
+        # Sent, but its result not yet stored when its worker died: the one way to a second
+        # delivery (at-least-once), and the report says so.
+        twice = run.sent_unstored(killed_at[0]) if killed_at else set()
+        notes = " ".join(cluster.notes_of(run))
         by_channel = {c: [a for a in run.attempts() if a.channel == c] for c in CHANNELS}
         for channel, attempts in by_channel.items():
             killed = [a for a in attempts if a.outcome == "killed"]
-            assert len(attempts) == 1 + len(killed), (
-                f"{where}: {channel} ran {len(attempts)} times"
-            )  # re-run only if killed
+            again = channel in twice and len(attempts) > 1 + len(killed)
+            assert run.sends()[channel] == 1 + again, where  # a killed attempt is never delivered
+            assert len(attempts) == 1 + len(killed) + again, (
+                f"{where}: {channel} ran {len(attempts)}"
+            )
+            assert (f"{channel} was sent before the kill" in notes) == again, (where, notes)
         assert [r["channel"] for r in result["results"]] == list(CHANNELS), where
-        if cluster.kills_of(run):
+        if killed_at:
             kills += 1
             # ttl; or the claim timeout, when the killed worker had been handed a task it had not claimed yet
             assert cluster.recovery_ms(run) < (max(cluster.ttl, CLAIM_TIMEOUT_S) + 2) * 1000, where
@@ -88,7 +95,7 @@ def test_a_killed_kernel_leaves_no_server_or_worker(tmp_path: Path, lifetime: st
     forced = {"LAB_NO_PDEATHSIG": "1"} if lifetime.startswith("reaper") else {}
     code = textwrap.dedent("""
         import json, os
-        from lab.cluster import Cluster
+        from lab.clusters.cluster import Cluster
         c = Cluster(processes=2)
         print(json.dumps([w.pid for w in c.pool] + [c.local.process.pid]), flush=True)
         import threading; threading.Event().wait()
@@ -106,7 +113,7 @@ def test_a_killed_kernel_leaves_no_server_or_worker(tmp_path: Path, lifetime: st
         reapers = [
             p.pid
             for p in psutil.Process(kernel.pid).children()
-            if "lab.reaper" in " ".join(p.cmdline())
+            if "lab.servers.reaper" in " ".join(p.cmdline())
         ]
         assert len(reapers) == (3 if forced else 0), reapers  # one per child, off Linux only
         pids += reapers

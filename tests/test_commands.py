@@ -103,7 +103,7 @@ def test_lessons_command_as_root_answers_on_its_port(tmp_path: Path) -> None:
 
 
 def test_working_copies_are_made_once_and_reset_on_request(tmp_path: Path) -> None:
-    from lab.workspace import main
+    from lab.course.workspace import main
 
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "notebooks" / "04_worker_kills.ipynb").write_text("course v1")

@@ -17,8 +17,8 @@ from typing import Any
 import nbformat
 import pytest
 
-from lab.exercises import EXERCISES, fan_out
-from lab.verdicts import load_file
+from lab.checks.exercises import EXERCISES, fan_out
+from lab.checks.verdicts import load_file
 from tests.exercise_corpus import CORPUS, fan, ids, wf
 from tests.lessons import NOTEBOOKS
 
@@ -42,8 +42,7 @@ def _run_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     # A redelivery check starts lesson 5's server and workers for this run folder: stop them,
     # or 28 checks leave 28 servers and 56 workers loading the machine for every later test.
-    from lab.cluster import retire
-    from lab.outage import _servers
+    from lab.clusters.crash import _servers, retire
 
     for key, server in list(_servers.items()):
         if key[1] == str(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from exercises.sequential import notify_sequential
 from lab import CHANNELS, Fault, InvalidEvent, Lab, ServerUnavailable, new_event
-from lab.checkpoints import checkpoints
+from lab.orders.checkpoints import checkpoints
 
 
 def test_happy_path_sends_each_channel_once(lab: Lab) -> None:
@@ -261,7 +261,7 @@ def notify_mine(ctx, event, simulate_crash):
 
 
 def test_the_embedded_store_survives_a_preempting_interpreter() -> None:
-    """SDK 0.6.7's store, preempted every µs, ends its process; the lab's does not (lab.embedded_store)."""
+    """SDK 0.6.7's store, preempted every µs, ends its process; the lab's does not (lab.orders.embedded_store)."""
     from benchmarks.embedded_store_races import trial_process
 
     shipped = [trial_process("sdk", 60) for _ in range(3)]

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from lab.exercises import EXERCISES
-from lab.processes import alive
-from lab.server import CLAIM_TIMEOUT_S
+from lab.checks.exercises import EXERCISES
+from lab.servers.legacy import CLAIM_TIMEOUT_S
+from lab.servers.processes import alive
 from tests.conftest import ROOT
 from tests.lessons import NOTEBOOKS, execute
 
@@ -27,7 +27,7 @@ from tests.lessons import NOTEBOOKS, execute
 def solution_of(name: str) -> str:
     """The solution's function, as a learner would type it into the practice cell."""
     exercise = EXERCISES[name]
-    from lab.exercises import function_source
+    from lab.checks.exercises import function_source
 
     return function_source(exercise.folder / "solution.py", exercise.function)
 
@@ -36,7 +36,7 @@ def solution_of_file(name: str) -> str:
     """A solution's functions, helpers too, read from its file (lesson 8's loads in its own kernel)."""
     import ast
 
-    from lab.verdicts import FOLDER
+    from lab.checks.verdicts import FOLDER
 
     source = (FOLDER / name / "solution.py").read_text()
     defs = [
@@ -74,8 +74,8 @@ def test_welcome(tmp_path: Path) -> None:
         "00_welcome.ipynb",
         """
 import json
-from lab.lesson import guess_ok
-from lab.lesson import environment_checks
+from lab.lessons.cells import guess_ok
+from lab.lessons.cells import environment_checks
 print(json.dumps({"measured": measured, "checks": {w: ok for w, _, ok, _ in environment_checks(lab)},
                   "ledger": str(lab.ledger.path),
                   "verdict": guess_ok(my_slowest_guess, max(measured, key=measured.get))}))
@@ -95,7 +95,7 @@ def test_sequential_is_a_staircase(tmp_path: Path) -> None:
         "01_sequential.ipynb",
         """
 import json
-from lab.lesson import guess_ok
+from lab.lessons.cells import guess_ok
 a = run.attempts()
 print(json.dumps({"exercise": [push_first.last.status, push_first.last.as_given, push_first.last.failing()],
                   "wall": run.wall_ms, "sum": sum(run.channel_ms().values()),
@@ -124,8 +124,8 @@ def test_fan_out_runs_in_parallel_and_needs_workers(
         "02_fan_out.ipynb",
         """
 import json
-from lab.lesson import guess_ok
-from lab.checkpoints import checkpoints
+from lab.lessons.cells import guess_ok
+from lab.orders.checkpoints import checkpoints
 starts = [x.started for x in run.attempts()]
 lesson_walls = walls
 panel = Panel(lab, workers=True)
@@ -180,7 +180,7 @@ def test_push_failures_retry_push_only_and_widgets_stay_live(
         "03_push_failures.ipynb",
         """
 import json, time
-from lab.lesson import guess_ok
+from lab.lessons.cells import guess_ok
 def attempts(r):
     return {c: [x.outcome for x in r.attempts() if x.channel == c] for c in ("email", "sms", "slack", "push")}
 
@@ -282,7 +282,7 @@ def test_worker_kills_lesson_kills_a_worker_and_finishes_the_order(tmp_path: Pat
         "04_worker_kills.ipynb",
         """
 import json
-from lab.lesson import guess_ok
+from lab.lessons.cells import guess_ok
 first_kill = cluster.kills_of(run)[0]
 panel = KillPanel(cluster)
 panel.target.value = "email"
@@ -362,8 +362,8 @@ def test_server_crash_lesson_finishes_the_order_and_forgets_nothing(tmp_path: Pa
         "05_server_crash.ipynb",
         """
 import json
-from lab.lesson import guess_ok
-from lab.outage import SDK_LOG
+from lab.lessons.cells import guess_ok
+from lab.orders.sdk_log import SDK_LOG
 panel = CrashPanel(crash)
 panel.at_ms.value = 100
 panel.after_s.value = 0.5
@@ -411,7 +411,7 @@ def test_scaling_lesson_measures_the_cost_model(tmp_path: Path) -> None:
         "06_scaling.ipynb",
         """
 import json
-from lab.lesson import guess_ok
+from lab.lessons.cells import guess_ok
 panel = ScalingPanel()
 panel.workers.value, panel.largest.value = 16, 16
 panel.sweep_button.click()
@@ -441,8 +441,8 @@ def test_deadlines_lesson_holds_the_order_then_ends_it_at_the_deadline(
         "07_deadlines.ipynb",
         """
 import json, time
-from lab.lesson import guess_ok
-from lab.deadlines import status
+from lab.lessons.cells import guess_ok
+from lab.lessons.deadlines import status
 def outcomes(r, c):
     return [x.outcome for x in r.attempts() if x.channel == c]
 lifted = lab.ledger._read("SELECT lifted FROM faults WHERE order_id = ?", (outage.order_id,))[0][0]
@@ -523,7 +523,7 @@ def test_todays_sdk_lesson_measures_the_port_on_resonate_sdk_08(tmp_path: Path) 
         """
 import json
 from importlib.metadata import version
-from lab.lesson import guess_ok
+from lab.lessons.cells import guess_ok
 def outcomes(r, c):
     return [x.outcome for x in r.attempts() if x.channel == c]
 took = {a.channel: (a.ended - a.started) * 1000 for a in fixed.attempts()}

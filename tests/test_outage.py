@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from channels import CHANNELS
-from lab.inspector import promises
-from lab.outage import SDK_LOG, ServerCrash
-from lab.processes import alive
-from lab.run import MISSED_RESULT
+from lab.clusters.crash import ServerCrash
+from lab.orders.run import MISSED_RESULT
+from lab.orders.sdk_log import SDK_LOG
+from lab.servers.inspector import promises
+from lab.servers.processes import alive
 
 
 @pytest.fixture

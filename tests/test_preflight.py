@@ -70,7 +70,7 @@ def test_a_taken_port_is_named_with_its_fix() -> None:
 def test_lesson_8s_kernel_is_checked_and_named_with_its_fix(monkeypatch) -> None:
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    from lab.preflight import check_sdk08_kernel
+    from lab.course.readiness import check_sdk08_kernel
 
     found = check_sdk08_kernel()  # scripts/test registered it
     assert found.ok and "resonate-sdk 0.8." in found.found, found

@@ -19,11 +19,11 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 
 from lab import Fault, Lab
-from lab.cluster import Cluster
+from lab.clusters.cluster import Cluster
+from lab.clusters.crash import ServerCrash
 from lab.errors import Refused
-from lab.outage import ServerCrash
-from lab.processes import alive
-from lab.server import server_binary
+from lab.servers.legacy import server_binary
+from lab.servers.processes import alive
 from tests.conftest import ROOT, needs_server09
 
 needs_server = pytest.mark.skipif(server_binary() is None, reason="needs the Resonate server")
@@ -96,9 +96,9 @@ SLOW = "faults={c: Fault(extra_ms=1500) for c in CHANNELS}"
 @pytest.mark.parametrize("lesson", ["04", "05"])
 def test_interrupt_idle_and_mid_run_then_the_next_run_finishes(kernel: Kernel, lesson: str) -> None:
     setup = (
-        "from lab.cluster import Cluster\ncluster = Cluster(processes=3, ttl=2)"
+        "from lab.clusters.cluster import Cluster\ncluster = Cluster(processes=3, ttl=2)"
         if lesson == "04"
-        else "from lab.outage import ServerCrash\ncluster = ServerCrash(processes=2)"
+        else "from lab.clusters.crash import ServerCrash\ncluster = ServerCrash(processes=2)"
     )
     kernel.run(f"import json, time\nfrom lab import CHANNELS, Fault\n{setup}")
     pids = kernel.value(
@@ -129,7 +129,7 @@ def test_interrupt_idle_and_mid_run_then_the_next_run_finishes(kernel: Kernel, l
 def test_lesson_7_interrupted_mid_outage_loses_no_order(kernel: Kernel) -> None:
     """■ while an order is held by an outage: the order stays held, and Provider back ends it too."""
     kernel.run(
-        "import json\nfrom lab import Fault, Lab\nfrom lab.deadlines import watch\nlab = Lab(workers=16)"
+        "import json\nfrom lab import Fault, Lab\nfrom lab import watch\nlab = Lab(workers=16)"
     )
     down = 'watch(lab, seconds=8, faults={"push": Fault(down=True)})'
     mid = kernel.run(f"outage = {down}", interrupt_after=1.5)
@@ -153,9 +153,7 @@ def test_lesson_8_interrupted_mid_kill_the_order_still_finishes(tmp_path: Path) 
     """■ in lesson 8's kernel while a killed worker's order waits out its lease."""
     kernel = Kernel(tmp_path, "resonate-sdk-08")
     try:
-        kernel.run(
-            "import asyncio, json, time\nfrom lab.cluster08 import Cluster08\ncluster = Cluster08()"
-        )
+        kernel.run("import asyncio, json, time\nfrom lab import Cluster08\ncluster = Cluster08()")
         pids = kernel.value(
             "print(json.dumps([w.pid for w in cluster.pool.running()] + [cluster.server.process.pid]))"
         )
@@ -194,7 +192,7 @@ def test_lesson_8_interrupted_mid_kill_the_order_still_finishes(tmp_path: Path) 
         assert not nxt["errors"] and nxt["text"].strip().splitlines()[-1] == "4", nxt
         # The lesson's local connection too: ■ mid-order, and that order still ends 4/4.
         kernel.run(
-            "from exercises.todays_sdk import notify_all_08\nfrom lab.sdk08 import Lab08\nlab = Lab08()"
+            "from exercises.todays_sdk import notify_all_08\nfrom lab import Lab08\nlab = Lab08()"
         )
         local = kernel.run("fixed = await lab.run(notify_all_08)", interrupt_after=0.2)
         assert local["errors"] == ["Interrupted"] and local["seconds"] < 1, local

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.server import LocalServer, server_binary
+from lab.servers.legacy import LocalServer, server_binary
 
 TRIALS = 1200
 
@@ -129,8 +129,8 @@ def test_a_stuck_order_is_named_not_waited_on(tmp_path: Path) -> None:
     stuck; one with a branch still PENDING is merely running. A run on it times out saying so."""
     from concurrent.futures import Future
 
-    from lab.inspector import lost_wakeup
-    from lab.run import Run, RunTimeout
+    from lab.orders.run import Run, RunTimeout
+    from lab.servers.inspector import lost_wakeup
 
     server = LocalServer(tmp_path).start()
     base, far = server.address.url, int((time.time() + 3600) * 1000)

@@ -11,14 +11,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lab.site import KEY_FIGURES, build_page
+from lab.course.site import KEY_FIGURES, build_page
 from tests.conftest import ROOT
 
 
 def test_the_site_builds_with_real_outputs(tmp_path: Path) -> None:
-    env = {**os.environ, "LAB_RUN_DIR": str(tmp_path / "runs")}
+    env = {**os.environ, "LAB_RUN_DIR": str(tmp_path / "runs"), "LAB_REPOSITORY": "me/fork"}
     done = subprocess.run(
-        [sys.executable, "-m", "lab.site", str(tmp_path / "site")],
+        [sys.executable, "-m", "lab.course.site", str(tmp_path / "site")],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -53,26 +53,40 @@ def test_a_page_with_an_error_or_without_its_figures_is_refused(tmp_path: Path) 
     assert any("key figure missing" in p for p in page.problems)
 
 
-def test_a_pages_launch_links_open_that_lesson(tmp_path: Path) -> None:
+def test_a_pages_launch_links_open_that_lesson_once_the_repository_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from urllib.parse import parse_qs, urlsplit
 
-    from lab.launch import binder_url, codespaces_url, repository
-    from lab.site import launch_bar
-    from lab.workspace import WORK_DIR
+    from lab.course.launch import binder_url, codespaces_url, repository
+    from lab.course.site import launch_bar
+    from lab.course.workspace import WORK_DIR
+    from lab.errors import Refused
+    from tests.conftest import git
 
-    repo = repository()  # read off the README's badges: the one place to set it
-    bar = launch_bar("07_deadlines.ipynb", widgets=True)
-    assert binder_url("07_deadlines.ipynb") in bar and codespaces_url() in bar
-    path = parse_qs(urlsplit(binder_url("07_deadlines.ipynb")).query)["urlpath"][0]
+    monkeypatch.delenv("LAB_REPOSITORY", raising=False)
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    git(clone, "init", "-q")
+    assert repository(clone) is None  # unnamed: no link to nowhere
+    bar = launch_bar("07_deadlines.ipynb", widgets=True, repo=None)
+    assert "href" not in bar and "LAB_REPOSITORY" in bar
+    git(clone, "remote", "add", "origin", "git@github.com:me/fork.git")
+    assert repository(clone) == "me/fork"
+    git(clone, "remote", "set-url", "origin", "https://github.com/me/other.git")
+    assert repository(clone) == "me/other"
+    git(clone, "remote", "set-url", "origin", "/srv/git/lessons")  # not GitHub: unnamed
+    assert repository(clone) is None
+    monkeypatch.setenv("LAB_REPOSITORY", "room/lessons")  # named where the site is built
+    assert repository(clone) == "room/lessons"
+    repo = repository(clone)
+    bar = launch_bar("07_deadlines.ipynb", widgets=True, repo=repo)
+    assert binder_url("07_deadlines.ipynb", repo) in bar and codespaces_url(repo) in bar
+    path = parse_qs(urlsplit(binder_url("07_deadlines.ipynb", repo)).query)["urlpath"][0]
     assert path == f"lab/tree/{WORK_DIR}/07_deadlines.ipynb"
     assert (ROOT / "notebooks" / "07_deadlines.ipynb").is_file()  # binder/start copies it there
-    assert urlsplit(binder_url("x.ipynb")).path == f"/v2/gh/{repo}/HEAD"
-    assert codespaces_url() == f"https://codespaces.new/{repo}?quickstart=1"
-    readme = tmp_path / "README.md"  # a fork that set one badge and not the other is told so
-    readme.write_text(
-        (ROOT / "README.md")
-        .read_text()
-        .replace("codespaces.new/OWNER/REPO", "codespaces.new/me/fork")
-    )
-    with pytest.raises(ValueError, match="the badges disagree"):
-        repository(readme)
+    assert urlsplit(binder_url("x.ipynb", repo)).path == "/v2/gh/room/lessons/HEAD"
+    assert codespaces_url(repo) == "https://codespaces.new/room/lessons?quickstart=1"
+    monkeypatch.setenv("LAB_REPOSITORY", "OWNER REPO")
+    with pytest.raises(Refused, match="LAB_REPOSITORY must be owner/name"):
+        repository(clone)

@@ -24,9 +24,9 @@ DRIVER = """
 import json, sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
-import lab.sdk08
-from lab.exercises import port_fan_out
-from lab.verdicts import load_file
+import lab.orders.sdk08
+from lab.checks.exercises import port_fan_out
+from lab.checks.verdicts import load_file
 for i, (label, cell) in enumerate(json.loads(Path({cases!r}).read_text())):
     if cell in ("solution", "practice"):
         fn = port_fan_out.load(cell)
@@ -95,7 +95,7 @@ def test_the_corpus_gets_its_verdict(sdk08: Path, tmp_path: Path) -> None:
 REFUSALS = """
 import asyncio, json, os, sys
 sys.path.insert(0, {root!r})
-from lab.cluster08 import Cluster08
+from lab.clusters.cluster08 import Cluster08
 
 def one_line(call):
     try:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import ClassVar
 
-from lab.faults import Fault
-from lab.ledger import CHANNELS
-from lab.verdicts import Criterion
-from lab.workflow_checks import Trial, WorkflowExercise
+from lab.checks.verdicts import Criterion
+from lab.checks.workflow_checks import Trial, WorkflowExercise
+from lab.orders.faults import Fault
+from lab.orders.ledger import CHANNELS
 
 
 class BranchIds(WorkflowExercise):

@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exercises.deadlines import DEADLINE_S
-from lab.faults import Fault
-from lab.gateway import ANSWER_MS
-from lab.verdicts import Answer, Criterion, Exercise, LearnerError
-from lab.workflow_checks import Trial, ids_survive_a_replay, run_trial
+from lab.checks.gateway import ANSWER_MS
+from lab.checks.verdicts import Answer, Criterion, Exercise, LearnerError
+from lab.checks.workflow_checks import Trial, ids_survive_a_replay, run_trial
+from lab.orders.faults import Fault
 
 FALLBACK_MS = ANSWER_MS  # send_sms takes 250 ms, like the gateway's answer
 SPARE_MS = 300
@@ -66,8 +66,8 @@ class Fallback(Exercise):
     )
 
     def scenario(self, answer: Answer, *, live: bool) -> Trials:
+        from lab.orders.runtime import Lab
         from lab.paths import run_dir
-        from lab.runtime import Lab
 
         trials = {}
         for label, fault in SCENARIOS.items():

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lab.verdicts import Answer, Criterion
-from lab.workflow_checks import Trial, WorkflowExercise, started
+from lab.checks.verdicts import Answer, Criterion
+from lab.checks.workflow_checks import Trial, WorkflowExercise, started
 
 
 class FanOut(WorkflowExercise):

@@ -1,7 +1,7 @@
 """The check of exercise idempotency_key (lesson 4): one SMS, however often the branch runs.
 
 The scenario, on a server of the exercise's own with two worker processes — the
-second one reading the learner's clock a day later (``lab.clock``), as a worker on
+second one reading the learner's clock a day later (``lab.checks.clock``), as a worker on
 another machine tomorrow would:
 
 1. SMS's worker is SIGKILLed once the gateway has accepted the SMS (an event,
@@ -25,13 +25,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.clock import OFFSET_S
-from lab.verdicts import Answer, Criterion, Exercise, LearnerError
+from lab.checks.clock import OFFSET_S
+from lab.checks.verdicts import Answer, Criterion, Exercise, LearnerError
 
 # One line, so that line N of the learner's cell is line N + 1 of the file the workers load.
 HEADER = (
     "from __future__ import annotations; import time, uuid, hashlib; from typing import Any; "
-    "from resonate import Context; from lab.gateway import sms_gateway\n"
+    "from resonate import Context; from lab import sms_gateway\n"
 )
 FUTURE = re.compile(r"^from __future__ import .*$", re.M)
 
@@ -77,9 +77,9 @@ class IdempotencyKey(Exercise):
         self._server: Any = None
 
     def scenario(self, answer: Answer, *, live: bool) -> Trial:
-        from lab.cluster import Cluster
+        from lab.clusters.cluster import Cluster
         from lab.paths import run_dir
-        from lab.server import LocalServer
+        from lab.servers.legacy import LocalServer
 
         folder = run_dir() / "exercises"
         folder.mkdir(parents=True, exist_ok=True)
@@ -97,7 +97,7 @@ class IdempotencyKey(Exercise):
             cluster.stop_workers()  # the next check runs the next version of the code
 
     def _run(self, cluster: Any, *, live: bool) -> Trial:
-        from lab.events import new_event
+        from lab.orders.events import new_event
 
         event = new_event()
         order = event["order_id"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from resonate import Context
 
-from lab.gateway import sms_gateway
+from lab import sms_gateway
 
 
 def send_sms(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from lab.ledger import CHANNELS
-from lab.verdicts import Answer, Criterion, Exercise, LearnerError
+from lab.checks.verdicts import Answer, Criterion, Exercise, LearnerError
+from lab.orders.ledger import CHANNELS
 
 
 @dataclass
@@ -61,7 +61,7 @@ class PortFanOut(Exercise):
     )
 
     def scenario(self, answer: Answer, *, live: bool) -> Trials:
-        from lab.sdk08 import Lab08
+        from lab.orders.sdk08 import Lab08
 
         async def work() -> Trials:
             lab = Lab08()

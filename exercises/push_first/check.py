@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from lab.verdicts import Criterion
-from lab.workflow_checks import Trial, WorkflowExercise, started
+from lab.checks.verdicts import Criterion
+from lab.checks.workflow_checks import Trial, WorkflowExercise, started
 
 
 class PushFirst(WorkflowExercise):

@@ -5,7 +5,7 @@ The scenario, on lesson 5's server and workers, with new orders every time:
 1. the learner's ``submit`` starts the workflow for an event, in this kernel;
 2. the server is SIGKILLed the moment the order's first channel is confirmed (an
    event, not a clock) and restarted 1 s later on the same file;
-3. the same event is delivered again — to *another process* (``lab.submit``), as
+3. the same event is delivered again — to *another process* (``lab.clusters.submit``), as
    an event bus redelivers to whichever consumer is up, with that process's clock
    a day later: the learner's whole cell runs there, and none of this kernel's
    memory comes along;
@@ -26,8 +26,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.clock import OFFSET_S
-from lab.verdicts import Answer, Criterion, Exercise
+from lab.checks.clock import OFFSET_S
+from lab.checks.verdicts import Answer, Criterion, Exercise
 
 HEADER = (
     "from __future__ import annotations; import time, uuid, hashlib; from typing import Any; "
@@ -60,8 +60,8 @@ class Redelivery(Exercise):
     )
 
     def scenario(self, answer: Answer, *, live: bool) -> Deliveries:
-        from lab.events import new_event
-        from lab.outage import ServerCrash
+        from lab.clusters.crash import ServerCrash
+        from lab.orders.events import new_event
         from lab.paths import run_dir
 
         crash = ServerCrash(processes=2)  # the lesson's server and workers, reused
@@ -170,13 +170,13 @@ class Redelivery(Exercise):
 
 
 def _in_another_process(crash: Any, path: Any, function: str, event: dict[str, Any]) -> dict:
-    from lab.processes import spawn
+    from lab.servers.processes import spawn
 
     process = spawn(
         [
             sys.executable,
             "-m",
-            "lab.submit",
+            "lab.clusters.submit",
             "--server",
             crash.address.url,
             "--poll-port",

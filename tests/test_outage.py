@@ -17,8 +17,8 @@ import pytest
 
 from channels import CHANNELS
 from lab.clusters.crash import ServerCrash
-from lab.orders.run import MISSED_RESULT
 from lab.orders.sdk_log import SDK_LOG
+from lab.orders.server_record import MISSED_RESULT
 from lab.servers.inspector import promises
 from lab.servers.processes import alive
 

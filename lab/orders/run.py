@@ -13,27 +13,12 @@ from lab.errors import OneLine
 from lab.orders.checkpoints import checkpoint_table
 from lab.orders.ledger import Attempt, Ledger
 
-_recording = threading.RLock()
-
 if TYPE_CHECKING:
     from resonate import Resonate
 
 
 class RunTimeout(OneLine, TimeoutError):
     """The run did not finish in time; it goes on in the background."""
-
-
-class EndedOnTheServer(OneLine, RuntimeError):
-    """The workflow failed, as the server recorded it (this kernel never heard the SDK's error)."""
-
-
-# How long the server may hold a run's result before the kernel reads it itself: far more
-# than the server's own message takes to arrive (milliseconds) when the kernel is listening.
-MISSED_RESULT_S = 1.0
-MISSED_RESULT = (
-    "this kernel missed the server's one message with the result (its SDK's long-poll was "
-    "reconnecting, which it tries every 5 s): the result was read from the server"
-)
 
 
 @dataclass
@@ -56,6 +41,7 @@ class Run:
     workflow_pid: int | None = None  # on a cluster: the worker process that claimed the workflow
     address: Any = field(default=None, repr=False)  # the server's ServerAddress; None: embedded
     function: Callable[..., Any] | None = field(default=None, repr=False)  # the workflow itself
+    recording: threading.RLock = field(default_factory=threading.RLock, repr=False)
     notes: list[str] = field(
         default_factory=list
     )  # what happened around it, in words (a kill skipped)
@@ -242,7 +228,7 @@ class Run:
 
         The first to record wins: the SDK's handle, or the server's own record.
         """
-        with _recording:
+        with self.recording:
             if self.future.done():
                 return
             self.ended = ended or time.time()
@@ -264,44 +250,14 @@ class Run:
 
         threading.Thread(target=wait, name=f"wait {self.workflow_id}", daemon=True).start()
         if self.address is not None:
+            from lab.orders.server_record import watch_server
+
             threading.Thread(
-                target=self._watch_server, name=f"server record of {self.workflow_id}", daemon=True
+                target=watch_server,
+                args=(self,),
+                name=f"server record of {self.workflow_id}",
+                daemon=True,
             ).start()
-
-    def _watch_server(self) -> None:
-        """Read the result from the server when the SDK's handle never hears of it.
-
-        The legacy server sends a client the result of its order once, and marks that done
-        whether or not the client's long-poll was connected (``poll.go``: "connection not
-        found"). A kernel still reconnecting after a server restart (the SDK retries every 5 s)
-        misses it, and its handle waits for ever, though the order is done on the server
-        (CI: lesson 5's panel, 40 s). Here the server's own record ends the run instead, at the
-        moment the server completed the workflow, with a note saying so.
-        """
-        from lab.servers.inspector import outcome
-
-        seen = None
-        while not self.future.done():
-            time.sleep(0.25)
-            found = outcome(self.address, self.workflow_id)
-            if found is None:
-                continue
-            seen = seen or time.time()
-            if time.time() - seen < MISSED_RESULT_S:
-                continue
-            ended = (found["completed_on"] or time.time() * 1000) / 1000
-            with _recording:  # the note is there before anyone waiting sees the result
-                if self.future.done():
-                    return
-                self.note(MISSED_RESULT)
-                if found["state"] == "RESOLVED":
-                    self._record(found["value"], ended=ended)
-                else:
-                    state, value = found["state"], found["value"]
-                    error = EndedOnTheServer(
-                        f"{self.workflow_id} ended {state} on the server: {value}"
-                    )
-                    self._record(error=error, ended=ended)
 
     async def follow(self, handle: Any) -> None:
         """Follow a resonate-sdk 0.8 handle on the event loop (lesson 8): ``run.task``."""

@@ -84,11 +84,12 @@ def follow(learner: Learner, delay: float, row: dict) -> None:
         found = json.loads(out.strip().splitlines()[-1])
         row["fan_out_ratio"] = round(found["fan_out_wall_ms"] / found["slowest_ms"], 3)
         row["kill_to_done_ms"] = found["kill_to_done_ms"]
+        row["kills"] = found["kills"]  # 0: the order finished before email's worker could be killed
         row["notified"] = (
             f"{found['fan_out_notified']}/{found['crash_notified']}/{found['kill_notified']}"
         )
     except Exception as e:  # noqa: BLE001 - every error is a figure of the room
-        row["error"] = f"{type(e).__name__}: {e}"[:300]
+        row["error"] = " ".join(f"{type(e).__name__}: {e}".split())[:300]
         traceback.print_exc()
     row["done_s"] = round(time.monotonic() - began, 1)
 
@@ -206,6 +207,7 @@ def main() -> int:
         "server_start_s",
         "fan_out_ratio",
         "kill_to_done_ms",
+        "kills",
         "notified",
         "done_s",
         "peak_rss_mb",

@@ -113,8 +113,12 @@ class WorkerPool:
     def running(self) -> list[WorkerProcess]:
         return [w for w in self.members if w.state == "running"]
 
-    def start_one(self, timeout: float = 30, extra: tuple[str, ...] = ()) -> WorkerProcess:
-        """Start one more worker process (``extra`` arguments for this one) and wait until it serves."""
+    def start_one(self, timeout: float = 90, extra: tuple[str, ...] = ()) -> WorkerProcess:
+        """Start one more worker process (``extra`` arguments for this one) and wait until it serves.
+
+        A worker imports the SDK and the lab in a second or two; a room's machine with
+        thirty learners starting theirs at once took over 30 s (benchmarks/room.py).
+        """
         self.logs.mkdir(parents=True, exist_ok=True)
         log = self.logs / f"worker-{time.time_ns()}.log"
         with log.open("w") as out:
@@ -124,7 +128,13 @@ class WorkerPool:
         while "ready" not in log.read_text(errors="replace"):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                msg = f"worker process did not start; its log ends:\n{log.read_text()[-1500:]}"
+                tail = log.read_text(errors="replace")[-1500:].strip()
+                why = (
+                    f"its log ends:\n{tail}"
+                    if tail
+                    else "it printed nothing (is the machine overloaded?)"
+                )
+                msg = f"a worker process did not start within {timeout:g} s: {why}"
                 raise RuntimeError(msg)
             time.sleep(0.05)
         with self._lock:

@@ -140,6 +140,15 @@ def test_three_learners_each_alone_on_the_machine(hub: dict) -> None:
         and (home_b / "my-work" / "00_welcome.ipynb").exists()
     )
 
+    # Lesson 8's kill on B's own server v0.9.8, in B's 0.8 kernel: it asks B's token.
+    lesson8 = b.kernel("resonate-sdk-08").run(
+        "import json\nfrom lab import Cluster08\ncluster = Cluster08()\n"
+        "run = await cluster.run(kill_after='slack')\n"
+        "print(json.dumps([run.result['channels_notified'], cluster.server.url, run.workflow_id]))\n"
+    )
+    b_notified, b_server09, b_order09 = json.loads(lesson8.strip().splitlines()[-1])
+    assert b_notified == 4
+
     # A's token and A's cookie cannot open B's server.
     for how in ({"Authorization": f"token {a.token}"}, {}):
         other = a.session.get(
@@ -152,8 +161,8 @@ def test_three_learners_each_alone_on_the_machine(hub: dict) -> None:
                 and "test-bo/api" not in other.headers["Location"]
             )
 
-    # A's kernel cannot read B's work, nor read or resolve a promise on B's Resonate server,
-    # while B's own workers finished B's order on it (4/4 above).
+    # A's kernel cannot read B's work, nor read or resolve a promise on B's Resonate servers
+    # (the legacy one and v0.9.8), while B's own workers finished B's orders on them (4/4 above).
     b_order, b_server = found["test-bo"]["order"], found["test-bo"]["server"]
     probe = a.kernel().run(
         "import json, urllib.request, urllib.error\n"
@@ -170,12 +179,25 @@ def test_three_learners_each_alone_on_the_machine(hub: dict) -> None:
         "try:\n"
         f"    open_url({b_server!r} + '/promises?id=notify*', 5); with_own = 200\n"
         "except urllib.error.HTTPError as e:\n    with_own = e.code\n"
+        "envelope = {'kind': 'promise.get', 'head': {'corrId': 'a', 'version': '2026-04-01'}, "
+        f"'data': {{'id': {b_order09!r}}}}}\n"
+        f"request = urllib.request.Request({b_server09!r} + '/', data=json.dumps(envelope).encode(), "
+        "headers={'Content-Type': 'application/json'})\n"
+        "try:\n    v09 = urllib.request.urlopen(request, timeout=5).status\n"
+        "except urllib.error.HTTPError as e:\n    v09 = e.code\n"
         "from ipykernel.connect import get_connection_info\n"
         "transport = json.loads(get_connection_info())['transport']\n"
-        "print(json.dumps([files, read, resolve, with_own, transport]))\n"
+        "print(json.dumps([files, read, resolve, with_own, v09, transport]))\n"
     )
     # ...and its kernel listens on no TCP port another learner could subscribe to.
-    assert json.loads(probe.strip().splitlines()[-1]) == ["PermissionError", 401, 401, 401, "ipc"]
+    assert json.loads(probe.strip().splitlines()[-1]) == [
+        "PermissionError",
+        401,
+        401,
+        401,
+        401,
+        "ipc",
+    ]
 
 
 def test_no_code_or_a_wrong_one_gets_no_account_and_past_the_cap_waits(hub: dict) -> None:

@@ -13,7 +13,9 @@ Without them (a laptop, Binder) nothing changes.
 from __future__ import annotations
 
 import base64
+import json
 import os
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -69,3 +71,33 @@ def server_config(folder: Path) -> Path | None:
 
 def _yaml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def v09_token(folder: Path) -> tuple[Path, str] | None:
+    """In the room: a key pair of the server v0.9.8's own, and the token signed with it.
+
+    v0.9.8 has no passwords but verifies JWTs (``--auth-publickey``); resonate-sdk 0.8
+    sends ``RESONATE_TOKEN``. The private key is never written: only this kernel, which
+    made the token, and the processes it starts, can speak to that server.
+    """
+    found = credentials()
+    if found is None:
+        return None
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    public = folder / "resonate-09-public.pem"
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    claims = {"sub": found[0], "role": "admin", "exp": int(time.time()) + 7 * 86400}
+    signed = f"{_b64(json.dumps({'alg': 'EdDSA', 'typ': 'JWT'}))}.{_b64(json.dumps(claims))}"
+    return public, f"{signed}.{_b64(key.sign(signed.encode()))}"
+
+
+def _b64(data: str | bytes) -> str:
+    raw = data.encode() if isinstance(data, str) else data
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from lab.errors import Unavailable
 from lab.paths import PROJECT
+from lab.servers.credentials import v09_token
 from lab.servers.legacy import free_ports
 from lab.servers.processes import spawn
 
@@ -69,6 +70,11 @@ class Server09:
         (self.port,) = free_ports(1)
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        # In the room, this learner's token: the kernel's clients and the workers it starts
+        # send it (the SDK reads RESONATE_TOKEN); nobody else can make one.
+        self.auth = v09_token(self.run_dir)
+        if self.auth is not None:
+            os.environ["RESONATE_TOKEN"] = self.auth[1]
 
     def args(self) -> list[str]:
         return [
@@ -84,6 +90,7 @@ class Server09:
             str(self.db),
             "--timeouts-poll-interval",
             "100",
+            *(["--auth-publickey", str(self.auth[0])] if self.auth else []),
         ]
 
     def answers(self, timeout: float = 1) -> bool:

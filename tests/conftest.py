@@ -54,3 +54,28 @@ def clone_of_working_tree(dest: Path) -> Path:
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", "the lessons as a learner clones them")
     return dest
+
+
+# How CI runs these at once (scripts/test, pytest-xdist --dist loadgroup). A file whose
+# tests share one module fixture (a JupyterLab and its browser, a cluster, a hub) runs in
+# one worker. The heavy files, which install or build whole environments (pip, Go, npm) or
+# drive a browser, run in a second phase: their load would disturb the timing the lessons
+# measure, and they measure none themselves.
+ONE_WORKER = {"test_binder", "test_browser", "test_cluster", "test_hub", "test_todays_sdk"}
+HEAVY = {
+    "test_binder",
+    "test_browser",
+    "test_hub",
+    "test_site",
+    "test_commands",
+    "test_house_style",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        name = item.path.stem
+        if name in ONE_WORKER:
+            item.add_marker(pytest.mark.xdist_group(name))
+        if name in HEAVY:
+            item.add_marker(pytest.mark.heavy)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -56,12 +57,13 @@ def clone_of_working_tree(dest: Path) -> Path:
     return dest
 
 
-# How CI runs these at once (scripts/test, pytest-xdist --dist loadgroup). A file whose
-# tests share one module fixture (a JupyterLab and its browser, a cluster, a hub) runs in
-# one worker. The heavy files, which install or build whole environments (pip, Go, npm) or
-# drive a browser, run in a second phase: their load would disturb the timing the lessons
-# measure, and they measure none themselves.
-ONE_WORKER = {"test_binder", "test_browser", "test_cluster", "test_hub", "test_todays_sdk"}
+# How CI runs these at once (scripts/test). The heavy files install or build whole
+# environments (pip, Go, npm) or drive a browser: they run after the lessons' timing tests,
+# never beside them, since their CPU would disturb what the lessons measure. The hub's file
+# and the browser's each share one module fixture (a hub with its Unix users; a JupyterLab
+# whose lessons the last test reads), so each runs in a pytest of its own rather than spread
+# over workers: pytest-xdist's groups do nothing with pytest 9.2 (xdist 3.8 writes a test's
+# group into the old node id attribute, which pytest 9.2 no longer reads).
 HEAVY = {
     "test_binder",
     "test_browser",
@@ -74,8 +76,16 @@ HEAVY = {
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        name = item.path.stem
-        if name in ONE_WORKER:
-            item.add_marker(pytest.mark.xdist_group(name))
-        if name in HEAVY:
+        if item.path.stem in HEAVY:
             item.add_marker(pytest.mark.heavy)
+
+
+def chromium() -> str:
+    path = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+    if not path:
+        pytest.fail(
+            "chromium not found: scripts/test installs Debian's chromium, or set CHROMIUM=/path/to/chromium"
+        )
+    return path

@@ -56,6 +56,7 @@ _WHERE = {
     "new_event": "lab.orders.events",
     "orders_per_second": "lab.lessons.scaling",
     "preflight": "lab.course.preflight",
+    "progress": "lab.checks.progress",
     "promises_table": "lab.lessons.todays_sdk",
     "provider_back": "lab.lessons.deadlines",
     "sdk_version": "lab.lessons.todays_sdk",
@@ -73,7 +74,7 @@ _WHERE = {
 _SDK08 = {"Cluster08", "Lab08", "compare_ports", "deploy_mid_flight", "promises_table"}
 _SDK08 |= {"sdk_version", "versioned_deploy"}
 _NO_SDK = {"CHANNELS", "Fault", "InvalidEvent", "Ledger", "Run", "RunTimeout", "check"}
-_NO_SDK |= {"compare", "new_event", "show_source", "validate_event"}
+_NO_SDK |= {"compare", "new_event", "progress", "show_source", "validate_event"}
 _ON_08 = version("resonate-sdk").startswith("0.8.")
 __all__ = sorted(_SDK08 | _NO_SDK if _ON_08 else set(_WHERE) - _SDK08)
 

@@ -184,6 +184,7 @@ class Exercise:
         fn = fn if fn is not None else from_notebook(self.function)
         if fn is None:
             verdict = self.last = Verdict(self.name, "not attempted")
+            self._emit("check", "not attempted")
             if not quiet:
                 print(
                     f"{self.name}: not attempted yet — run the practice cell that defines "
@@ -196,25 +197,49 @@ class Exercise:
             criteria = self.judge(ran, answer)
         except (LearnerError, Refused) as e:
             criteria = [Criterion(False, str(e))]
+        except BaseException as e:
+            self._emit("check", "error", criterion=f"{type(e).__name__}: {e}")
+            raise
         verdict = Verdict(
             self.name, "passed" if all(c.ok for c in criteria) else "failed", criteria, ran
         )
         verdict.as_given = _normal(source_of(fn)) == _normal(self.practice_source())
         self.last = verdict
+        failing = verdict.failing()
+        self._emit(
+            "check",
+            "passed" if verdict.passed else "not yet",
+            criterion=failing[0] if failing else "",
+        )
         if not quiet:
             print(verdict)
         return verdict
+
+    def _emit(self, action: str, outcome: str, **more: Any) -> None:
+        """The event for this check, hint or solution (``lab.checks.progress``)."""
+        from lab.checks.progress import emit
+
+        emit(self.name, "exercise", action, outcome, lesson=self.lesson, **more)
+
+    def _standing(self) -> str:
+        return (
+            "not attempted"
+            if self.last is None or self.last.passed is None
+            else ("passed" if self.last.passed else "not yet")
+        )
 
     def hint(self) -> None:
         """The next hint (they get more specific), then the first again."""
         n = self._hints_given % len(self.hints)
         self._hints_given += 1
         print(f"Hint {n + 1} of {len(self.hints)}: {self.hints[n]}")
+        self._emit("hint", self._standing(), hint=n + 1)
 
     def solution(self) -> Any:
         """The solution file, as code."""
         from IPython.display import Code
 
+        self._emit("solution", self._standing())
         return Code(
             f"# exercises/{self.name}/solution.py\n" + (self.folder / "solution.py").read_text(),
             language="python",

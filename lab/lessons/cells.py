@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lab.checks.progress import emit
 from lab.draw.tables import html_table
 from lab.orders.arguments import is_number
 from lab.orders.events import new_event
@@ -159,6 +160,8 @@ def check(prediction: Any, measured: Any, *, tolerance: float = 0.2, what: str =
     """
     label = f"{what}: " if what else ""
     ok = guess_ok(prediction, measured, tolerance=tolerance)
+    outcome = "not attempted" if ok is None else "passed" if ok else "not yet"
+    emit(what or "a guess", "question", "check", outcome)
     if ok is None:
         print(
             f"{label}write your guess first: replace None in the prediction cell, run it, then run this cell again"

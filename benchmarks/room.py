@@ -34,8 +34,9 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lab.checks.standing import when  # noqa: E402
 from room import users  # noqa: E402
-from room.client import LESSONS_2_3_4, Learner  # noqa: E402
+from room.client import CHECKS, LESSONS_2_3_4, Learner  # noqa: E402
 
 
 def free_port() -> int:
@@ -80,8 +81,10 @@ def follow(learner: Learner, delay: float, row: dict) -> None:
             raise RuntimeError(f"sign-in answered {answer.status_code}")
         learner.get_token()
         row["server_start_s"] = round(learner.start_server(timeout=600), 1)
-        out = learner.kernel().run(LESSONS_2_3_4, timeout=900)
+        kernel = learner.kernel()
+        out = kernel.run(LESSONS_2_3_4, timeout=900)
         found = json.loads(out.strip().splitlines()[-1])
+        row["event_ids"] = json.loads(kernel.run(CHECKS, timeout=300).strip().splitlines()[-1])
         row["fan_out_ratio"] = round(found["fan_out_wall_ms"] / found["slowest_ms"], 3)
         row["kill_to_done_ms"] = found["kill_to_done_ms"]
         row["kills"] = found["kills"]  # 0: the order finished before email's worker could be killed
@@ -92,6 +95,44 @@ def follow(learner: Learner, delay: float, row: dict) -> None:
         row["error"] = " ".join(f"{type(e).__name__}: {e}".split())[:300]
         traceback.print_exc()
     row["done_s"] = round(time.monotonic() - began, 1)
+
+
+def stored_events(folder: Path, rows: list[dict]) -> dict:
+    """Count the room's service's events against the ids each learner's kernel wrote.
+
+    Waits up to 30 s for the last ones. Per learner: sent, stored under their name, the
+    slowest from the kernel's timestamp to the service's receipt.
+    """
+    import sqlite3
+
+    sent = {r["learner"]: set(r.get("event_ids") or ()) for r in rows}
+    deadline = time.monotonic() + 30
+    while True:
+        with sqlite3.connect(folder / "progress.sqlite") as db:
+            found = db.execute("SELECT id, learner, received, body FROM events").fetchall()
+        if sum(map(len, sent.values())) <= len(found) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    by_id = {i: (learner, received, json.loads(body)) for i, learner, received, body in found}
+    delays = []
+    lost = wrong = 0
+    for r in rows:
+        mine = sent[r["learner"]]
+        stored = [i for i in mine if i in by_id and by_id[i][0] == r["learner"]]
+        wrong += sum(1 for i in mine if i in by_id and by_id[i][0] != r["learner"])
+        lost += sum(1 for i in mine if i not in by_id)
+        waits = [round((by_id[i][1] - when(by_id[i][2])) * 1000) for i in stored]
+        delays += waits
+        r.update(
+            events_sent=len(mine), events_stored=len(stored), event_max_ms=max(waits, default=None)
+        )
+    return {
+        "stored": len(found),
+        "lost": lost,
+        "misattributed": wrong,
+        "median_ms": round(statistics.median(delays)) if delays else None,
+        "max_ms": max(delays, default=None),
+    }
 
 
 def plot(rows: list[dict], title: str) -> str:
@@ -193,6 +234,7 @@ def main() -> int:
         t.join()
     wall = time.monotonic() - began
     sampler.stop.set()
+    events = stored_events(folder, rows)
     for row in rows:
         row["peak_rss_mb"] = round(sampler.learner_peak_mb[row["learner"]])
     closed = subprocess.run(
@@ -211,10 +253,13 @@ def main() -> int:
         "notified",
         "done_s",
         "peak_rss_mb",
+        "events_sent",
+        "events_stored",
+        "event_max_ms",
         "error",
     ]
     with (args.out / f"room-{args.learners}.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     ok = [r for r in rows if not r.get("error")]
@@ -231,6 +276,13 @@ def main() -> int:
     print(f"  fan-out wall ÷ slowest channel: {median('fan_out_ratio')}")
     print(f"  kill → order done, ms: {median('kill_to_done_ms')}")
     print(f"  per learner at peak, MB: {median('peak_rss_mb')}")
+    sent = sum(r.get("events_sent", 0) for r in rows)
+    print(
+        f"  events: {sent} sent by the learners' kernels, {events['stored']} stored, "
+        f"{events['lost']} lost, {events['misattributed']} under another learner's name; "
+        f"kernel → service, ms: median {events['median_ms']}, max {events['max_ms']} "
+        "(the instructor's page asks every second)"
+    )
     print(
         f"  machine at peak: CPU {sampler.cpu_peak:.0f} %, memory {sampler.mem_peak_mb:,.0f} MB "
         f"({sampler.mem_peak_mb - sampler.base_mb:,.0f} MB over the {sampler.base_mb:,.0f} MB before)"

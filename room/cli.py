@@ -135,6 +135,7 @@ def start(args: argparse.Namespace) -> int:
         "port": args.port,
         "hub_port": _free_port(),
         "proxy_api_port": _free_port(),
+        "progress_port": _free_port(),  # the room's service: learners' checks, the live page
         "max_servers": args.max_servers,
         "idle_s": args.idle_minutes * 60,
         "instructor": users.hub_name(args.instructor),
@@ -188,6 +189,7 @@ def start(args: argparse.Namespace) -> int:
         f"room: instructor: sign in as {room['instructor']} with the password in "
         f"{folder / 'instructor-password'} ({password}); API token in {folder / 'admin-token'}"
     )
+    print(f"room: every learner's checks, live: http://{host}:{args.port}/services/room/")
     return 0
 
 

@@ -47,6 +47,11 @@ c.Spawner.notebook_dir = "~"
 # Kernels over IPC sockets in the learner's 0700 home: over TCP on loopback any other learner
 # could subscribe to a kernel's output (its messages are signed, not encrypted).
 c.Spawner.args = ["--KernelManager.transport=ipc"]
+# Each kernel sends its checks, hints and solutions to the room's service (lab.checks.progress)
+# with the server's own token, which may reach that service and nothing more of it.
+c.RoomSpawner.environment = {
+    "ROOM_EVENTS_URL": f"http://127.0.0.1:{room['progress_port']}/services/room/api/events"
+}
 c.Spawner.start_timeout = 120  # thirty learners signing in at once on two cores
 c.Spawner.http_timeout = 120
 
@@ -56,6 +61,18 @@ c.JupyterHub.services = [
         "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={room['idle_s']}"],
     },
     {"name": "instructor", "api_token": (folder / "admin-token").read_text().strip()},
+    {
+        "name": "room",  # /services/room/: every learner's checks, live (room/progress.py)
+        "url": f"http://127.0.0.1:{room['progress_port']}",
+        "command": [python, "-m", "room.progress"],
+        "cwd": str(course),
+        "environment": {
+            "ROOM_FOLDER": str(folder),
+            "ROOM_INSTRUCTOR": room["instructor"],
+            "LD_LIBRARY_PATH": room["python_lib"],
+        },
+        "oauth_no_confirm": True,
+    },
 ]
 c.JupyterHub.load_roles = [
     {
@@ -64,4 +81,12 @@ c.JupyterHub.load_roles = [
         "services": ["idle-culler"],
     },
     {"name": "admin", "services": ["instructor"]},
+    {"name": "room", "scopes": ["list:users"], "services": ["room"]},
+    # A learner may reach the room's service (their own row, their events), and so may the
+    # token of their server, which their kernels send events with.
+    {"name": "user", "scopes": ["self", "access:services!service=room"]},
+    {
+        "name": "server",
+        "scopes": ["users:activity!user", "access:servers!server", "access:services!service=room"],
+    },
 ]

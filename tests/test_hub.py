@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
+import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -23,94 +22,12 @@ import pytest
 import requests
 
 from room.client import LESSONS_2_3_4, Learner
-from tests.conftest import ROOT, free_port
+from tests.conftest import chromium, free_port
+from tests.hub import CODE, admin, open_room, room, signed_in  # noqa: F401 - the hub fixture
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="the room needs root (a Unix user per learner)"
 )
-CODE = "test-room-42"
-ROOM = str(ROOT / "scripts" / "room")
-
-
-def room(
-    *args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*prefix, ROOM, *args],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        env=env or dict(os.environ),
-    )
-
-
-def hub_processes(folder: Path) -> list[psutil.Process]:
-    """The hub, its proxy and its services: processes started from the room's folder."""
-    found = []
-    for p in psutil.process_iter(["cmdline", "cwd", "username"]):
-        try:
-            line = " ".join(p.info["cmdline"] or [])
-            if p.info["cwd"] == str(folder) or ("jupyterhub" in line and str(folder) in line):
-                found.append(p)
-        except (psutil.Error, TypeError):
-            continue
-    return found
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    folder = tmp_path_factory.mktemp("room")
-    prefix = Path(f"/opt/fanout-lessons-test-{uuid.uuid4().hex[:8]}")
-    port = free_port()
-    opened = room(
-        "--port",
-        str(port),
-        "--folder",
-        str(folder),
-        "--prefix",
-        str(prefix),
-        "--code",
-        CODE,
-        "--max-servers",
-        "3",
-        "--idle-minutes",
-        "60",
-    )
-    try:
-        assert opened.returncode == 0, opened.stdout + opened.stderr[-3000:]
-        assert f":{port}/" in opened.stdout and f"room code: {CODE}" in opened.stdout, opened.stdout
-        token = (folder / "admin-token").read_text().strip()
-        assert (folder / "admin-token").stat().st_mode & 0o777 == 0o600
-        yield {
-            "url": f"http://127.0.0.1:{port}",
-            "folder": folder,
-            "prefix": prefix,
-            "admin": token,
-        }
-    finally:
-        closed = room("stop", "--folder", str(folder), "--remove-learners")
-        left = hub_processes(folder)
-        shutil.rmtree(prefix, ignore_errors=True)
-        assert closed.returncode == 0, closed.stderr
-        assert not left, f"left running: {[p.info['cmdline'] for p in left]}"
-        from room import users
-
-        assert not [u for u in users.learners() if u.pw_name.startswith("jupyter-test")]
-
-
-def admin(hub: dict, path: str) -> requests.Response:
-    return requests.get(
-        f"{hub['url']}/hub/api{path}",
-        headers={"Authorization": f"token {hub['admin']}"},
-        timeout=30,
-    )
-
-
-def signed_in(hub: dict, name: str) -> Learner:
-    learner = Learner(hub["url"], name, CODE)
-    assert learner.sign_in().status_code == 302, f"{name} could not sign in"
-    learner.get_token()
-    return learner
 
 
 def test_three_learners_each_alone_on_the_machine(hub: dict) -> None:
@@ -234,3 +151,130 @@ def test_bad_input_is_one_line_and_starts_nothing(tmp_path: Path, hub: dict) -> 
     for out in (busy, unwritable, as_user, no_node):
         assert out.stdout == "" and out.stderr.count("\n") == 1, out
     assert not (tmp_path / "a" / "hub.pid").exists()
+
+
+def test_the_instructor_sees_every_check_live(hub: dict) -> None:
+    """Three learners' real checks reach the instructor's page in chromium within 2 s."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    learners = [signed_in(hub, f"test-{who}") for who in ("ada", "bo", "cy")]
+    for learner in learners:
+        learner.start_server()  # still running from the first test, or started again
+    checks = {  # a pass, a not-yet, a hint: each in the learner's own kernel, for real
+        "test-ada": ("fan_out.check(fan_out.load('solution'))", "✓"),
+        "test-bo": ("fan_out.check(fan_out.load('practice'))", "✗ "),
+        "test-cy": ("fan_out.hint()", "– · 1 hint"),
+    }
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(f"{hub['url']}/hub/login?next=%2Fservices%2Froom%2F")
+        page.fill("#username_input", "instructor")
+        page.fill("#code_input", CODE)
+        page.fill("#password_input", (hub["folder"] / "instructor-password").read_text().strip())
+        page.click("[type=submit]")
+        page.wait_for_selector("tr[data-learner='test-cy']", timeout=30_000)
+        for learner in learners:
+            code, shows = checks[learner.name]
+            out = learner.kernel().run(
+                f"import time\nfrom lab.checks import fan_out\n{code}\nprint(time.time())"
+            )
+            done = float(out.strip().splitlines()[-1])
+            cell = page.locator(f"tr[data-learner='{learner.name}'] td[data-exercise='fan_out']")
+            while shows not in cell.text_content():  # no reload: the page polls by itself
+                assert time.time() - done <= 2.0, (learner.name, cell.text_content(), out[-600:])
+                time.sleep(0.05)
+        assert page.locator("td[data-count='fan_out']").text_content() == "1 / 1"  # at the top
+        assert "stuck" not in page.locator("#room tbody").inner_html()  # one ✗ is not stuck
+        for theme in ("light", "dark"):
+            if page.evaluate("document.documentElement.dataset.theme") != theme:
+                page.click("#theme")
+            found = Axe().run(page, options={"resultTypes": ["violations"]})
+            bad = [
+                v["id"]
+                for v in found.response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            assert not bad, (theme, bad)
+        browser.close()
+
+    # Identity comes from the hub's token, never from the event.
+    ada = learners[0]
+    service = f"{hub['url']}/services/room"
+    as_ada = {"Authorization": f"token {ada.token}"}
+
+    def stored() -> dict[str, int]:
+        rows = requests.get(
+            f"{service}/api/rows", headers={"Authorization": f"token {hub['admin']}"}, timeout=30
+        ).json()["rows"]
+        return {name: r["events"] for name, r in rows.items()}
+
+    before = stored()
+    assert before["test-ada"] >= 1 and before["test-bo"] >= 1 and before["test-cy"] >= 1, before
+    event = {
+        "__timestamp__": "2026-12-06T10:00:00Z",
+        "__schema__": "https://github.com/fanout-lessons/events/progress",
+        "__schema_version__": "1",
+        "__metadata_version__": 1,
+        "id": uuid.uuid4().hex,
+        "lesson": "02",
+        "item": "fan_out",
+        "kind": "exercise",
+        "action": "check",
+        "outcome": "passed",
+        "criterion": "",
+        "hint": 0,
+    }
+    refused = {
+        "a forged name": json.dumps({**event, "learner": "test-bo"}),
+        "not JSON": "fan_out passed",
+        "oversized": json.dumps({**event, "criterion": "x" * 17_000}),
+        "an unknown schema": json.dumps({**event, "__schema__": "https://example.org/other"}),
+        "an unknown version": json.dumps({**event, "__schema_version__": "2"}),
+    }
+    for why, body in refused.items():
+        answer = requests.post(f"{service}/api/events", data=body, headers=as_ada, timeout=30)
+        assert answer.status_code == 400, (why, answer.status_code, answer.text[:200])
+    assert stored() == before  # none of them stored
+    sent = requests.post(
+        f"{service}/api/events", data=json.dumps(event), headers=as_ada, timeout=30
+    )
+    again = requests.post(
+        f"{service}/api/events", data=json.dumps(event), headers=as_ada, timeout=30
+    )
+    assert (sent.status_code, again.status_code) == (201, 200)  # stored once, as ada's
+    assert stored() == {**before, "test-ada": before["test-ada"] + 1}
+    for path in ("/", "/api/rows", "/api/rows/test-bo", "/export.csv"):  # the room is not hers
+        answer = requests.get(service + path, headers=as_ada, timeout=30, allow_redirects=False)
+        assert answer.status_code == 403, (path, answer.status_code)
+    mine = requests.get(f"{service}/api/rows/me", headers=as_ada, timeout=30).json()["rows"]
+    assert (
+        list(mine) == ["test-ada"] and mine["test-ada"]["cells"]["fan_out"]["outcome"] == "passed"
+    )
+    no_token = requests.post(f"{service}/api/events", data=json.dumps(event), timeout=30)
+    assert no_token.status_code == 403
+
+    # The service restarted (the hub restarts it) keeps every event.
+    service_pid = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if "room.progress" in " ".join(p.info["cmdline"] or [])
+    ]
+    assert len(service_pid) == 1
+    service_pid[0].kill()
+    service_pid[0].wait(10)
+    deadline = time.time() + 60
+    while True:
+        try:
+            if stored() == {**before, "test-ada": before["test-ada"] + 1}:
+                break
+        except (requests.RequestException, ValueError):
+            pass
+        assert time.time() < deadline, "the room's service did not come back within 60 s"
+        time.sleep(0.5)
+    csv_rows = requests.get(
+        f"{service}/export.csv", headers={"Authorization": f"token {hub['admin']}"}, timeout=30
+    ).text.splitlines()
+    assert csv_rows[0].startswith("learner,lesson,stuck,push_first,fan_out")
+    assert any(r.startswith("test-ada,02,,–,✓") for r in csv_rows), csv_rows

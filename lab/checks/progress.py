@@ -90,11 +90,7 @@ def emit(item: str, kind: str, action: str, outcome: str, **more: Any) -> None:
 
 
 def _write_and_send() -> None:
-    """Write each event to the learner's file, then (on the hub) send what is unsent.
-
-    jupyter_events' first import takes seconds (jsonschema's format checkers): here, not
-    in the learner's cell.
-    """
+    """Write each event to the learner's file, then (on the hub) send what is unsent."""
     events: queue.Queue = _state["queue"]
     while True:
         try:
@@ -115,19 +111,20 @@ def _write_and_send() -> None:
 
 
 def _logger() -> Any:
-    logger = _state.get("logger")
-    if logger is None or _state.get("path") != path():
-        EventLogger = _event_logger()
-
+    """The logger, writing to the run folder's file (a test may move the run folder)."""
+    if _LOGGER is None:
+        raise RuntimeError(_state["error"])
+    if _state.get("path") != path():
         path().parent.mkdir(parents=True, exist_ok=True)
-        logger = EventLogger(handlers=[logging.FileHandler(path(), encoding="utf-8")])
-        logger.register_event_schema(SCHEMA)
-        _state.update(logger=logger, path=path())
-    return logger
+        for handler in list(_LOGGER.handlers):
+            _LOGGER.remove_handler(handler)
+        _LOGGER.register_handler(logging.FileHandler(path(), encoding="utf-8"))
+        _state["path"] = path()
+    return _LOGGER
 
 
 def _event_logger() -> Any:
-    """jupyter_events' EventLogger, imported in 0.4 s instead of 2.5 s.
+    """jupyter_events' EventLogger, imported in 0.4 s instead of 2.5 s, here on the main thread.
 
     jsonschema's formats import ``rfc3987_syntax`` when it is installed, which builds a
     parser for IRIs at import (2.4 s of one core, measured): a kernel would post its first
@@ -143,6 +140,31 @@ def _event_logger() -> Any:
         if blocked and sys.modules.get("rfc3987_syntax", 0) is None:
             del sys.modules["rfc3987_syntax"]
     return EventLogger
+
+
+def _ready() -> Any:
+    """An EventLogger with the schema, one event already validated: everything it imports.
+
+    Here, with this module (a lesson's import cell), never on the writing thread: an import
+    there changes sys.modules while the kernel's own code may be iterating it (CI saw the
+    RuntimeError).
+    """
+    try:
+        logger = _event_logger()(handlers=[logging.NullHandler()])
+    except ImportError as e:  # a kernel without jupyter_events: its cells run, nothing is kept
+        _state["error"] = f"no events: {e}"
+        return None
+    logger.register_event_schema(SCHEMA)
+    sample = dict.fromkeys(("id", "lesson", "item", "criterion"), "")
+    logger.emit(
+        schema_id=SCHEMA_ID,
+        data=sample | {"kind": "question", "action": "check"} | {"outcome": "passed", "hint": 0},
+    )
+    logger.remove_handler(logger.handlers[0])
+    return logger
+
+
+_LOGGER = _ready()
 
 
 def send_unsent() -> int:

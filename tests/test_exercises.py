@@ -105,6 +105,15 @@ def test_the_corpus_gets_its_verdict(name: str, case: Any, tmp_path: Path) -> No
     assert took < 45, f"the check took {took:.0f} s"
 
 
+def test_no_fallback_sent_passes_nothing_about_the_fallbacks_id(tmp_path: Path) -> None:
+    """Nothing was sent as a fallback: no ✓ may speak of the fallback's id on a replay."""
+    case = next(c for c in CORPUS["fallback"] if c.label == "the SMS branch's id")
+    exercise = EXERCISES["fallback"]
+    verdict = exercise.check(as_typed(case.cell, exercise.function, tmp_path), quiet=True)
+    assert "no fallback SMS was sent" in verdict.failing()[0], str(verdict)
+    assert not [c for c in verdict.criteria if c.ok and "fallback's id" in c.text], str(verdict)
+
+
 def test_a_second_check_of_fixed_ids_names_the_shared_id(tmp_path: Path) -> None:
     """A learner re-runs the check cell: the second order finds the first check's promises
     under the same fixed ids and nothing runs. The verdict says so, not "never called"."""

@@ -149,15 +149,16 @@ class Fallback(Exercise):
             wrong = ", ".join(f"{c} {n}×" for c, n in others.items())
             out.append(Criterion(False, f"{label}: the customer got {wrong}"))
         replay = ids_survive_a_replay(trial)
-        out.append(
-            Criterion(
-                replay.ok,
-                f"{label}: the fallback's id is the same on a replay a day later, so a replay "
-                "texts nobody twice"
-                if replay.ok
-                else f"{label}: {replay.text}",
+        if not replay.ok:
+            out.append(Criterion(False, f"{label}: {replay.text}"))
+        elif sms >= 2 and not trial.plain.get("sms"):  # only about a fallback that was sent
+            out.append(
+                Criterion(
+                    True,
+                    f"{label}: the fallback's id is the same on a replay a day later, so a "
+                    "replay texts nobody twice",
+                )
             )
-        )
         return out
 
     def _healthy(self, trial: Trial) -> list[Criterion]:

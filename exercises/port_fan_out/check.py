@@ -127,10 +127,22 @@ class PortFanOut(Exercise):
                 alone,
                 "push failing once: push alone ran again (failed, then sent); the others once"
                 if alone
-                else f"push failing once: {attempts}",
+                else f"push failing once: {_attempts_said(attempts)}; push alone should run "
+                "again (failed, then sent), the others once",
             )
         )
         return criteria
 
 
 exercise = PortFanOut()
+
+
+def _attempts_said(attempts: dict[str, list[str]]) -> str:
+    """``email ran twice (sent, sent), push never ran``: what each channel did, in words."""
+    times = {1: "once", 2: "twice"}
+    return ", ".join(
+        f"{channel} ran {times.get(len(outcomes), f'{len(outcomes)} times')} ({', '.join(outcomes)})"
+        if outcomes
+        else f"{channel} never ran"
+        for channel, outcomes in attempts.items()
+    )

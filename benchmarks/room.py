@@ -29,13 +29,10 @@ import uuid
 from html import escape
 from pathlib import Path
 
-import psutil
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lab.checks.standing import when  # noqa: E402
-from room import users  # noqa: E402
+from benchmarks.room_watch import Page, Sampler, stored_events  # noqa: E402
 from room.client import CHECKS, LESSONS_2_3_4, Learner  # noqa: E402
 
 
@@ -45,31 +42,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class Sampler(threading.Thread):
-    """CPU and memory every half second: the machine, and each learner's processes."""
-
-    def __init__(self, names: list[str]) -> None:
-        super().__init__(daemon=True)
-        self.names, self.stop = names, threading.Event()
-        self.cpu_peak = self.mem_peak_mb = 0.0
-        self.base_mb = psutil.virtual_memory().used / 2**20
-        self.learner_peak_mb: dict[str, float] = dict.fromkeys(names, 0.0)
-        psutil.cpu_percent()
-
-    def run(self) -> None:
-        while not self.stop.wait(0.5):
-            self.cpu_peak = max(self.cpu_peak, psutil.cpu_percent())
-            self.mem_peak_mb = max(self.mem_peak_mb, psutil.virtual_memory().used / 2**20)
-            rss: dict[str, float] = {}
-            for p in psutil.process_iter(["username", "memory_info"]):
-                user = p.info["username"] or ""
-                if p.info["memory_info"] is not None:
-                    rss[user] = rss.get(user, 0.0) + p.info["memory_info"].rss / 2**20
-            for name in self.names:
-                mine = rss.get(users.system_name(name), 0.0)
-                self.learner_peak_mb[name] = max(self.learner_peak_mb[name], mine)
 
 
 def follow(learner: Learner, delay: float, row: dict) -> None:
@@ -84,7 +56,8 @@ def follow(learner: Learner, delay: float, row: dict) -> None:
         kernel = learner.kernel()
         out = kernel.run(LESSONS_2_3_4, timeout=900)
         found = json.loads(out.strip().splitlines()[-1])
-        row["event_ids"] = json.loads(kernel.run(CHECKS, timeout=300).strip().splitlines()[-1])
+        checks = json.loads(kernel.run(CHECKS, timeout=300).strip().splitlines()[-1])
+        row["event_ids"], row["checked"] = checks["ids"], checks["checked"]
         row["fan_out_ratio"] = round(found["fan_out_wall_ms"] / found["slowest_ms"], 3)
         row["kill_to_done_ms"] = found["kill_to_done_ms"]
         row["kills"] = found["kills"]  # 0: the order finished before email's worker could be killed
@@ -95,44 +68,6 @@ def follow(learner: Learner, delay: float, row: dict) -> None:
         row["error"] = " ".join(f"{type(e).__name__}: {e}".split())[:300]
         traceback.print_exc()
     row["done_s"] = round(time.monotonic() - began, 1)
-
-
-def stored_events(folder: Path, rows: list[dict]) -> dict:
-    """Count the room's service's events against the ids each learner's kernel wrote.
-
-    Waits up to 30 s for the last ones. Per learner: sent, stored under their name, the
-    slowest from the kernel's timestamp to the service's receipt.
-    """
-    import sqlite3
-
-    sent = {r["learner"]: set(r.get("event_ids") or ()) for r in rows}
-    deadline = time.monotonic() + 30
-    while True:
-        with sqlite3.connect(folder / "progress.sqlite") as db:
-            found = db.execute("SELECT id, learner, received, body FROM events").fetchall()
-        if sum(map(len, sent.values())) <= len(found) or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    by_id = {i: (learner, received, json.loads(body)) for i, learner, received, body in found}
-    delays = []
-    lost = wrong = 0
-    for r in rows:
-        mine = sent[r["learner"]]
-        stored = [i for i in mine if i in by_id and by_id[i][0] == r["learner"]]
-        wrong += sum(1 for i in mine if i in by_id and by_id[i][0] != r["learner"])
-        lost += sum(1 for i in mine if i not in by_id)
-        waits = [round((by_id[i][1] - when(by_id[i][2])) * 1000) for i in stored]
-        delays += waits
-        r.update(
-            events_sent=len(mine), events_stored=len(stored), event_max_ms=max(waits, default=None)
-        )
-    return {
-        "stored": len(found),
-        "lost": lost,
-        "misattributed": wrong,
-        "median_ms": round(statistics.median(delays)) if delays else None,
-        "max_ms": max(delays, default=None),
-    }
 
 
 def plot(rows: list[dict], title: str) -> str:
@@ -214,6 +149,11 @@ def main() -> int:
         return 1
     names = [f"bench-{i:02d}" for i in range(1, args.learners + 1)]
     rows = [{"learner": name} for name in names]
+    page = Page(
+        f"http://127.0.0.1:{port}", code, (folder / "instructor-password").read_text().strip()
+    )
+    page.start()
+    page.ready.wait(120)
     sampler = Sampler(names)
     sampler.start()
     began = time.monotonic()
@@ -235,6 +175,12 @@ def main() -> int:
     wall = time.monotonic() - began
     sampler.stop.set()
     events = stored_events(folder, rows)
+    time.sleep(3)  # the page's last poll
+    page.stop.set()
+    page.join(30)
+    for row in rows:
+        if row.get("checked") and row["learner"] in page.seen:
+            row["page_ms"] = round((page.seen[row["learner"]] - row["checked"]) * 1000)
     for row in rows:
         row["peak_rss_mb"] = round(sampler.learner_peak_mb[row["learner"]])
     closed = subprocess.run(
@@ -256,6 +202,7 @@ def main() -> int:
         "events_sent",
         "events_stored",
         "event_max_ms",
+        "page_ms",
         "error",
     ]
     with (args.out / f"room-{args.learners}.csv").open("w", newline="") as f:
@@ -282,6 +229,14 @@ def main() -> int:
         f"{events['lost']} lost, {events['misattributed']} under another learner's name; "
         f"kernel → service, ms: median {events['median_ms']}, max {events['max_ms']} "
         "(the instructor's page asks every second)"
+    )
+    shown = [r["page_ms"] for r in rows if r.get("page_ms") is not None]
+    checked = [r for r in rows if r.get("checked")]
+    print(
+        f"  the instructor's page in chromium: {len(shown)} of {len(checked)} learners' ✓ shown; "
+        f"check → on the page, ms: median {statistics.median(shown) if shown else '—'}, "
+        f"max {max(shown, default='—')}; over 2 s: {sum(ms > 2000 for ms in shown)}"
+        + (f"; page error: {page.error}" if page.error else "")
     )
     print(
         f"  machine at peak: CPU {sampler.cpu_peak:.0f} %, memory {sampler.mem_peak_mb:,.0f} MB "

@@ -166,18 +166,19 @@ print(json.dumps({
 
 
 # Then each learner checks an exercise, asks a hint and checks a guess (lessons 2's cells):
-# three events for the room's service (lab.checks.progress). The ids the kernel wrote, as
-# JSON, once its own file has all three.
+# three events for the room's service (lab.checks.progress). The ids the kernel wrote and
+# when the check returned, as JSON, once its own file has all three.
 CHECKS = """
 import json, time
 from lab import check
 from lab.checks import fan_out
 from lab.checks.progress import events
 fan_out.check(fan_out.load("solution"), quiet=True)
+checked = time.time()
 fan_out.hint()
 check(1000, 1000, what="fan-out total (ms)")
 deadline = time.time() + 30
 while len(events()) < 3 and time.time() < deadline:
     time.sleep(0.1)
-print(json.dumps(sorted(e["id"] for e in events())))
+print(json.dumps({"ids": sorted(e["id"] for e in events()), "checked": checked}))
 """

@@ -221,6 +221,9 @@ def app(store: Store, folder: Path) -> web.Application:
 
 
 async def main() -> None:
+    from tornado.log import enable_pretty_logging
+
+    enable_pretty_logging()  # each request and its time, in the hub's log
     folder = Path(os.environ["ROOM_FOLDER"])
     application = app(Store(folder / "progress.sqlite"), folder)
     port = int(os.environ["JUPYTERHUB_SERVICE_URL"].rsplit(":", 1)[1].split("/")[0])

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.room_watch import Page, Sampler, stored_events  # noqa: E402
-from room.client import CHECKS, LESSONS_2_3_4, Learner  # noqa: E402
+from room.client import CHECKS, LESSONS_2_3_4, Learner, start_room  # noqa: E402
 
 
 def free_port() -> int:
@@ -127,22 +127,13 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="room-bench-"))
     prefix = Path(f"/opt/fanout-lessons-bench-{uuid.uuid4().hex[:8]}")
     port, code = free_port(), "bench-room-1"
-    opened = subprocess.run(
-        [
-            str(ROOT / "scripts" / "room"),
-            "--port",
-            str(port),
-            "--folder",
-            str(folder),
-            "--prefix",
-            str(prefix),
-            "--code",
-            code,
-            "--max-servers",
-            str(args.learners),
-        ],
-        capture_output=True,
-        text=True,
+    opened = start_room(
+        ROOT / "scripts" / "room",
+        port=port,
+        folder=folder,
+        prefix=prefix,
+        code=code,
+        max_servers=args.learners,
     )
     if opened.returncode != 0:
         print(opened.stdout, opened.stderr, file=sys.stderr)

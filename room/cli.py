@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from lab.paths import PROJECT
-from room import users
+from room import processes, users
 
 WORDS = "amber birch cedar delta ember fjord grove harbor iris juniper kelp lumen maple".split()
 
@@ -53,20 +52,23 @@ def _writable(folder: Path) -> bool:
     return True
 
 
-def _alive(pid_file: Path) -> int | None:
-    try:
-        pid = int(pid_file.read_text().strip())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return None
-    return pid
+def measured_cap() -> int:
+    """Learners' servers at once for this machine, from the room benchmark (docs/deploy.md).
+
+    On 2 cores and 24 GiB, 15 learners at once kept every lesson's claims (30 all finished,
+    but the fan-out ran at 1.35 × its slowest channel and lesson 4's kill missed 17 of 30);
+    each learner peaked at 360 MB. Scaled by cores, and by memory with 1 GiB for the hub.
+    """
+    cores = os.cpu_count() or 1
+    memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return max(1, min(round(7.5 * cores), (memory_mb - 1024) // 400))
 
 
 def refusal(args: argparse.Namespace) -> str | None:
     """Why these arguments cannot open a room, in one line; None if they can."""
     if not 1 <= args.port <= 65535:
         return f"--port must be from 1 to 65535, got {args.port}"
-    if _alive(args.folder / "hub.pid"):
+    if processes.alive(args.folder / "hub.pid"):
         return f"a room already runs from {args.folder}: scripts/room stop --folder {args.folder} first"
     if not _free(args.ip, args.port):
         return f"port {args.port} is taken on {args.ip}: choose another with --port"
@@ -193,49 +195,22 @@ def start(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return _zombie(pid)
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
-    except (OSError, IndexError):
-        return True
-
-
-def _end(pid: int, wait_s: float = 30) -> None:
-    """SIGTERM, then SIGKILL after ``wait_s``: the process itself, not its pid file."""
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + wait_s
-    while not _gone(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if not _gone(pid):
-        os.kill(pid, signal.SIGKILL)
-        while not _gone(pid):
-            time.sleep(0.1)
-
-
 def stop(args: argparse.Namespace) -> int:
     """The hub (which stops every learner's server), the proxy, then anything a learner left."""
     folder = args.folder
     for name in ("hub.pid", "proxy.pid"):
-        pid = _alive(folder / name)
+        pid = processes.alive(folder / name)
         if pid is not None:
-            _end(pid)
+            processes.end(pid)
     learners = users.learners()
     for entry in learners:
         users.stop_processes(entry)
-    left = [pid for entry in learners for pid in _pids_of(entry.pw_uid) if not _gone(pid)]
+    left = [
+        pid
+        for entry in learners
+        for pid in processes.pids_of(entry.pw_uid)
+        if not processes.gone(pid)
+    ]
     if args.remove_learners:
         for entry in learners:
             users.remove(entry)
@@ -247,20 +222,8 @@ def stop(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pids_of(uid: int) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                if proc.stat().st_uid == uid:
-                    found.append(int(proc.name))
-            except OSError:
-                continue
-    return found
-
-
 def status(args: argparse.Namespace) -> int:
-    pid = _alive(args.folder / "hub.pid")
+    pid = processes.alive(args.folder / "hub.pid")
     if pid is None:
         print(f"room: not running from {args.folder}")
         return 1
@@ -279,12 +242,19 @@ def main(argv: list[str] | None = None) -> int:
         "--prefix", type=Path, default=Path("/opt/fanout-lessons"), help="the install"
     )
     parser.add_argument("--code", help="the room's code (default: made up, kept between starts)")
-    parser.add_argument("--max-servers", type=int, default=30, help="learners' servers at once")
+    parser.add_argument(
+        "--max-servers",
+        type=int,
+        default=None,
+        help="learners' servers at once (default: 7.5 per core, 400 MB each: docs/deploy.md)",
+    )
     parser.add_argument("--idle-minutes", type=int, default=60, help="stop a server idle this long")
     parser.add_argument("--instructor", default="instructor", help="the admin's name")
     parser.add_argument("--remove-learners", action="store_true", help="stop: delete their users")
     args = parser.parse_args(argv)
     args.folder, args.prefix = args.folder.resolve(), args.prefix.resolve()
+    if args.max_servers is None:
+        args.max_servers = measured_cap()
     if args.action == "start":
         why = refusal(args)
         if why:

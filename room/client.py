@@ -8,12 +8,30 @@ Jupyter server's kernel over its websocket, as JupyterLab does.
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import requests
 import websocket
+
+
+def start_room(
+    scripts_room: Path, *, port: int, folder: Path, prefix: Path, code: str, max_servers: int
+) -> subprocess.CompletedProcess:
+    """``scripts/room`` in a folder and prefix of its own (the tests' and the load test's room)."""
+    return subprocess.run(
+        [
+            *(str(scripts_room), "--port", str(port), "--folder", str(folder)),
+            *("--prefix", str(prefix), "--code", code),
+            *("--max-servers", str(max_servers), "--idle-minutes", "60"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
 
 
 @dataclass

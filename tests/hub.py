@@ -17,7 +17,7 @@ import psutil
 import pytest
 import requests
 
-from room.client import Learner
+from room.client import Learner, start_room
 from tests.conftest import ROOT, free_port
 
 CODE = "test-room-42"
@@ -54,19 +54,8 @@ def open_room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     folder = tmp_path_factory.mktemp("room")
     prefix = Path(f"/opt/fanout-lessons-test-{uuid.uuid4().hex[:8]}")
     port = free_port()
-    opened = room(
-        "--port",
-        str(port),
-        "--folder",
-        str(folder),
-        "--prefix",
-        str(prefix),
-        "--code",
-        CODE,
-        "--max-servers",
-        "3",
-        "--idle-minutes",
-        "60",
+    opened = start_room(
+        Path(ROOM), port=port, folder=folder, prefix=prefix, code=CODE, max_servers=3
     )
     try:
         assert opened.returncode == 0, opened.stdout + opened.stderr[-3000:]

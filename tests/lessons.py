@@ -72,7 +72,8 @@ def execute(
     without it they stay ``None``, as the lesson is committed. ``code`` puts a
     learner's code in an exercise's practice cell (``{"notify_fan_out": source}``). Fails on any
     error output. ``probe`` is Python run in the same kernel afterwards; it
-    ends by printing one JSON line, which is returned.
+    ends by printing one JSON line, which is returned, with ``_printed``: what each code
+    cell printed on the last pass, by the cell's source.
     """
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     if answers is not None:
@@ -102,4 +103,11 @@ def execute(
         nb.cells.append(probe_cell)
         client.execute_cell(probe_cell, len(nb.cells) - 1)
     text = "".join(o.get("text", "") for o in probe_cell.outputs if o.output_type == "stream")
-    return json.loads(text.strip().splitlines()[-1])
+    found = json.loads(text.strip().splitlines()[-1])
+    # What each code cell printed on the last pass, by its source: what the learner reads.
+    found["_printed"] = {
+        cell.source: "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        for cell in nb.cells[:-1]
+        if cell.cell_type == "code"
+    }
+    return found

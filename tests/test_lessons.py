@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from channels import CHANNELS
 from lab.checks.exercises import EXERCISES
 from lab.servers.legacy import CLAIM_TIMEOUT_S
 from lab.servers.processes import alive
@@ -299,6 +300,7 @@ print(json.dumps({"exercise": [last.status, last.as_given, last.failing()],
     "panel_kills": [k.target for k in cluster.kills_of(clicked)], "panel_status": panel.status.value,
     "panel_sends": clicked.sends(), "lanes": [w.pid for w in cluster.pool],
     "pids": [w.pid for w in cluster.pool] + [cluster.local.process.pid, idempotency_key._server.process.pid],
+    "numbers": {c: [a.attempt for a in run.attempts() if a.channel == c] for c in first_kill.doing},
 }))
 """,
         tmp_path,
@@ -309,6 +311,10 @@ print(json.dumps({"exercise": [last.status, last.as_given, last.failing()],
     )
     assert found["exercise"][:2] == ["passed", False], found["exercise"]
     one_each = {"email": 1, "sms": 1, "slack": 1, "push": 1}
+    # The killed channel's re-run on another worker is attempt 2, as the ledger counts it.
+    assert found["numbers"] and all(n == [1, 2] for n in found["numbers"].values()), found[
+        "numbers"
+    ]
     assert found["result"] == 4 and found["rerun"] == [] and found["verdict"] is True
     assert (
         found["recovery_ms"] < (max(found["ttl"], CLAIM_TIMEOUT_S) + 2) * 1000
@@ -508,6 +514,14 @@ print(json.dumps({
     assert notified == 3 and missed == ["push"] and 2000 <= wall <= 2300, found["late"]
     # The timed-out call went on: the provider answered after the order had ended.
     assert [o for o, _ in found["late_push"]] == ["sent"] and found["late_push"][0][1] > 0
+    # The status lists what reached the customer in the order it arrived.
+    watched = next(t for src, t in found["_printed"].items() if src.startswith("outage = watch("))
+    has = watched.split("The customer has ", 1)[1].split(".\n", 1)[0]
+    arrived = [float(x) for x in re.findall(r"\w+ at (\d+\.\d) s", has)]
+    assert len(arrived) == 3 and arrived == sorted(arrived), watched
+    # …and the lesson says so: the late push arrived (it said "never delivered" before).
+    back = next(t for src, t in found["_printed"].items() if "provider_back(lab, late" in src)
+    assert "push was delivered by attempt 1" in back and "after the order had ended" in back, back
     fast_ms, fast_push, fast_notified = found["fast"]
     assert fast_push == ["failed"] and fast_notified == 3 and fast_ms < 1000  # gave up at once
     assert found["deadline_panel"][0] == 3 and "push missed" in found["deadline_panel"][1]
@@ -547,6 +561,8 @@ print(json.dumps({
         for r in [killed] for k in [cluster.kills[r.workflow_id]] for att in [r.attempts()]
     ],
     "kill_count": len(cluster.kills), "guess": guess_ok(my_rerun_completed, cluster.rerun_completed(killed)),
+    "table": (await promises_table(lab, fixed)).data,
+    "crossed_rows": __import__("lab.lessons.todays_sdk").lessons.todays_sdk._crossed(crossed.result),
 }))
 """,
         tmp_path,
@@ -568,6 +584,13 @@ print(json.dumps({
         "push": ["failed", "sent"],
     }
     assert found["ids"] == [f"{found['root']}:{i}" for i in (1, 2, 3, 4)]  # positional
+    # Each positional id holds its channel's result, named (not "—" for all but the shortest).
+    table = found["table"]
+    assert "—" not in table and all(table.count(f">{c}<") == 1 for c in CHANNELS), table
+    # The deploy table: the message id the replay handed each channel, then whose it is.
+    rows = {c: (mid, whose) for c, mid, whose in found["crossed_rows"]}
+    assert all(mid.startswith("msg_") for mid, _ in rows.values()), rows
+    assert rows["push"][1] == "✗ email's message" and rows["email"][1] == "✗ sms's message", rows
     crossed = found["crossed"]  # after the deploy: each position handed to another channel
     assert crossed["push"].startswith("msg_email_") and crossed["email"].startswith("msg_sms_")
     assert found["crossed_again"] == []  # and nothing was sent again

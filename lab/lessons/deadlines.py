@@ -43,11 +43,9 @@ def watch(lab: Lab, seconds: float = 8, **options: Any) -> Run:
 
 
 def _sent(run: Run, attempts: list[Attempt]) -> list[str]:
-    return [
-        f"{a.channel} at {_s(a.ended, run)}"
-        for a in attempts
-        if a.outcome == "sent" and a.ended is not None
-    ]
+    """What reached the customer, in the order it arrived."""
+    sent = [a for a in attempts if a.outcome == "sent" and a.ended is not None]
+    return [f"{a.channel} at {_s(a.ended, run)}" for a in sorted(sent, key=lambda a: a.ended)]
 
 
 def status(run: Run) -> str:
@@ -105,14 +103,19 @@ def provider_back(lab: Lab, run: Run, channel: str = "push", timeout: float = 45
     except RunTimeout:
         print(status(run))
         return
+    # An order that had already ended at its deadline returns at once; the call its outage
+    # held is still on its way to the customer: wait for it before saying what it did.
+    mine = _settled(run, channel, timeout=max(1.0, timeout - (time.time() - back)))
     attempts = run.attempts()
-    delivered = [a for a in attempts if a.channel == channel and a.outcome == "sent"]
+    delivered = [a for a in mine if a.outcome == "sent"]
     how = (
         f"{channel} was delivered by attempt {delivered[0].attempt} at "
         f"{_s(delivered[0].ended, run)}"
         if delivered
         else f"{channel} was never delivered"
     )
+    if delivered and run.ended is not None and delivered[0].ended > run.ended:
+        how += f", after the order had ended without it ({channel} counted as missed)"
     again = [c for c in CHANNELS if c != channel and sum(a.channel == c for a in attempts) > 1]
     print(
         f"{how}; the order ended {result['channels_notified']}/4 at {run.wall_ms / 1000:.1f} s — "

@@ -58,8 +58,9 @@ async def promises_table(lab: Lab08, run: Run) -> Any:
 
 
 def _crossed(result: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Each channel, the message id the replay handed it, and whose message that id is."""
     return [
-        (c, _channel_of(mid), "✓" if _channel_of(mid) == c else f"✗ {_channel_of(mid)}'s message")
+        (c, mid, "✓ its own" if _channel_of(mid) == c else f"✗ {_channel_of(mid)}'s message")
         for c, mid in result.items()
     ]
 
@@ -84,7 +85,7 @@ async def deploy_mid_flight(lab: Lab08) -> Run:
     display(
         HTML(
             html_table(
-                ("channel", "the message id the replay handed it", ""),
+                ("channel", "the message id the replay handed it", "whose message"),
                 _crossed(result),
                 caption=f"{run.workflow_id} after the deploy (push moved first)",
             )

@@ -238,5 +238,5 @@ class Lab08:
                 p = await self.resonate.promises.get(f"{run.workflow_id}:{seq}")
             except Exception:  # noqa: BLE001 - no promise at that position: the last was before it
                 break
-            found.append((p.id, str(p.state), str(p.value.data)[:60] if p.value else ""))
+            found.append((p.id, str(p.state), str(p.value.data) if p.value else ""))
         return found

@@ -111,6 +111,9 @@ class Handler(HubOAuthenticated, web.RequestHandler):
     def rows(self, names: list[str]) -> dict[str, Any]:
         events, now = self.store.by_learner(), time.time()
         rows = {name: row(events.get(name, []), now) for name in names}
+        for r in rows.values():  # each cell's text as lab.progress() writes it, for the page
+            for cell in r["cells"].values():
+                cell["text"] = mark(cell)
         counts = {
             x: {o: sum(r["cells"][x]["outcome"] == o for r in rows.values()) for o in OUTCOMES}
             for x in EXERCISES

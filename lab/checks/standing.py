@@ -1,6 +1,7 @@
 """Where a learner stands, from their events: one row of the instructor's page, or ``lab.progress()``.
 
-Standard library only: the room's service reads the same rows as the learner's kernel.
+Standard library and ``lab.checks``' names only: the room's service reads the same rows
+(and the same marks) as the learner's kernel.
 """
 
 from __future__ import annotations
@@ -9,15 +10,9 @@ import html
 from datetime import UTC, datetime
 from typing import Any
 
-EXERCISES = (  # in the lessons' order (lab.checks.SDK06 + SDK08)
-    "push_first",
-    "fan_out",
-    "branch_ids",
-    "idempotency_key",
-    "redelivery",
-    "fallback",
-    "port_fan_out",
-)
+from lab.checks import SDK06, SDK08
+
+EXERCISES = SDK06 + SDK08  # in the lessons' order
 STUCK_FAILS = 3  # failed checks in the last STUCK_WINDOW_S without a pass: stuck
 STUCK_WINDOW_S = 10 * 60
 QUIET_S = 15 * 60  # no event for this long: stuck too

@@ -206,11 +206,7 @@ class Exercise:
         verdict.as_given = _normal(source_of(fn)) == _normal(self.practice_source())
         self.last = verdict
         failing = verdict.failing()
-        self._emit(
-            "check",
-            "passed" if verdict.passed else "not yet",
-            criterion=failing[0] if failing else "",
-        )
+        self._emit("check", self._standing(), criterion=failing[0] if failing else "")
         if not quiet:
             print(verdict)
         return verdict

@@ -163,6 +163,20 @@ class Ledger(ProviderRecords):
             (order_id, channel, attempt, os.getpid(), time.time(), int(provider_called), deadline),
         )
 
+    def next_attempt(self, order_id: str, channel: str) -> int:
+        """The number of ``channel``'s next attempt in this order: the ledger's count, + 1.
+
+        One numbering for both SDKs: a channel re-run on another worker after a kill is
+        attempt 2 (the SDK counts it 1 again there).
+        """
+        return (
+            1
+            + self._read(
+                "SELECT COUNT(*) FROM attempts WHERE order_id = ? AND channel = ?",
+                (order_id, channel),
+            )[0][0]
+        )
+
     def mark_killed(self, pid: int) -> int:
         """Close the attempts a killed process left running; returns how many."""
         db = self._db()

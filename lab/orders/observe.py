@@ -115,10 +115,9 @@ class ObservingRegistry(Registry):
         @functools.wraps(fn)
         def observed(ctx: Context, event: dict[str, Any], *args: Any) -> Any:
             order_id = event["order_id"]
-            # The ledger's numbering, as lesson 8's: a channel re-run on another worker after a
-            # kill is attempt 2 (the SDK counts it 1 again there), and a fault's first failures
-            # are the provider's first calls, wherever they ran.
-            attempt = 1 + sum(a.channel == channel for a in ledger.attempts(order_id))
+            # The ledger's numbering: a fault's first failures are the provider's first calls,
+            # wherever they ran.
+            attempt = ledger.next_attempt(order_id, channel)
             fault, lifted = ledger.fault(order_id, channel)
             down = fault.down and not lifted
             # fails before the provider is called: nothing sent

@@ -61,7 +61,7 @@ def _wrap(channel: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     def begin(event: dict[str, Any]) -> tuple[int, int, Capture, Any]:
         ledger = _ledger()
         order = event["order_id"]
-        attempt = 1 + sum(a.channel == channel for a in ledger.attempts(order))
+        attempt = ledger.next_attempt(order, channel)
         row = ledger.begin(order, channel, attempt)
         install_stdout_router()
         capture = Capture()

@@ -22,3 +22,12 @@ class Refused(OneLine, ValueError, TypeError):
 
 class Unavailable(OneLine, RuntimeError):
     """Something the run needs is not there (a server down, no worker): what to do instead."""
+
+
+class Interrupted(OneLine, KeyboardInterrupt):
+    """■ pressed while a cell waited on the lab: what stopped, and what goes on, in one line.
+
+    A KeyboardInterrupt lands wherever the kernel's main thread was waiting — deep in
+    ``concurrent.futures`` or ``threading`` — and its traceback says nothing a learner
+    can use. The lab's waits catch it and raise this instead.
+    """

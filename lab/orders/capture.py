@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextvars
 import io
 import sys
-import time
 from typing import Any
+
+from lab.orders import wall
 
 
 class Capture:
@@ -26,12 +27,12 @@ class Capture:
     def append(self, s: str) -> None:
         self._partial += s
         *done, self._partial = self._partial.split("\n")
-        now = time.time()
+        now = wall.now()
         self.lines.extend((now, line) for line in done)
 
     def close(self) -> list[tuple[float, str]]:
         if self._partial:
-            self.lines.append((time.time(), self._partial))
+            self.lines.append((wall.now(), self._partial))
             self._partial = ""
         return self.lines
 
@@ -39,7 +40,7 @@ class Capture:
 def failure_line(channel: str, attempt: int, error: str) -> tuple[float, str]:
     """The line filed with an attempt that raised, in the channels' own column layout."""
     return (
-        time.time(),
+        wall.now(),
         f"  [{channel}]{' ' * (8 - len(channel))}✗ attempt {attempt} failed: {error}",
     )
 

@@ -27,12 +27,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from channels import CHANNELS
 from lab.draw.tables import html_table
+from lab.orders import wall
 from lab.orders.faults import Fault
 from lab.orders.provider_records import PROVIDER_SCHEMA, ProviderRecords
 
@@ -160,7 +160,7 @@ class Ledger(ProviderRecords):
         return self._write(
             "INSERT INTO attempts (order_id, channel, attempt, pid, started, provider_called, "
             "deadline) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (order_id, channel, attempt, os.getpid(), time.time(), int(provider_called), deadline),
+            (order_id, channel, attempt, os.getpid(), wall.now(), int(provider_called), deadline),
         )
 
     def next_attempt(self, order_id: str, channel: str) -> int:
@@ -184,14 +184,14 @@ class Ledger(ProviderRecords):
             return db.execute(
                 "UPDATE attempts SET outcome = 'killed', ended = ?, error = 'worker process "
                 "killed' WHERE pid = ? AND outcome = 'running'",
-                (time.time(), pid),
+                (wall.now(), pid),
             ).rowcount
 
     def end(
         self, row: int, outcome: str, error: str | None, lines: list[tuple[float, str]]
     ) -> None:
         """Close an attempt and file what the channel printed, in one transaction."""
-        ended = time.time()
+        ended = wall.now()
         db = self._db()
         with db:
             db.execute(
@@ -233,12 +233,12 @@ class Ledger(ProviderRecords):
             db.execute("BEGIN IMMEDIATE")
             where = "channel = ? AND lifted IS NULL AND (down OR hang)"
             rows = db.execute(f"SELECT order_id FROM faults WHERE {where}", (channel,)).fetchall()
-            db.execute(f"UPDATE faults SET lifted = ? WHERE {where}", (time.time(), channel))
+            db.execute(f"UPDATE faults SET lifted = ? WHERE {where}", (wall.now(), channel))
         return [order for (order,) in rows]
 
     def workflow_step(self, name: str) -> None:
         """This process is about to run a step of workflow ``name``."""
-        self._write("INSERT INTO workflow_steps VALUES (?, ?, ?)", (name, os.getpid(), time.time()))
+        self._write("INSERT INTO workflow_steps VALUES (?, ?, ?)", (name, os.getpid(), wall.now()))
 
     def first_workflow_step(self, since: float) -> int | None:
         """The process that ran the first workflow step at or after ``since``."""

@@ -99,6 +99,10 @@ class LiveTimeline:
         )
         return svg + legend()
 
+    def redraw(self) -> None:
+        """Draw the run again: a call that answered after the order ended (lesson 7) shows."""
+        self.widget.value = self.render()
+
     def _follow(self, give_up_s: float = 300) -> None:
         deadline = (
             time.monotonic() + give_up_s

@@ -27,6 +27,7 @@ from typing import Any
 from resonate import Context
 from resonate.registry import Registry
 
+from lab.orders import wall
 from lab.orders.capture import BUFFER, Capture, failure_line, install_stdout_router
 from lab.orders.faults import HANG_LIMIT_S
 from lab.orders.ledger import CHANNELS, Ledger
@@ -68,7 +69,9 @@ def _line_in(e: BaseException, filename: str | None) -> str:
 def _deadline(ctx: Context) -> float | None:
     """When this branch's promise times out (epoch s); None for the SDK's year-long default."""
     timeout = getattr(ctx.info, "timeout", None)
-    return timeout if isinstance(timeout, (int, float)) and timeout < time.time() + 86400 else None
+    if isinstance(timeout, (int, float)) and timeout < time.time() + 86400:
+        return timeout - wall.OFFSET_S  # a replay's moved clock, moved back
+    return None
 
 
 def _hang_until_lifted(ledger: Ledger, order_id: str, channel: str) -> None:

@@ -13,7 +13,8 @@ connection (``_db``, ``_read``, ``_write``).
 from __future__ import annotations
 
 import os
-import time
+
+from lab.orders import wall
 
 PROVIDER_SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -67,7 +68,7 @@ class ProviderRecords:
             message_id = message_id if delivered else earlier[0]
             db.execute(
                 "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (order_id, channel, key, os.getpid(), time.time(), int(delivered), message_id),
+                (order_id, channel, key, os.getpid(), wall.now(), int(delivered), message_id),
             )
         return delivered, message_id
 
@@ -113,7 +114,7 @@ class ProviderRecords:
             db.execute(
                 "UPDATE held_answers SET released = ? WHERE order_id = ? AND channel = ? "
                 "AND released IS NULL",
-                (time.time(), order_id, channel),
+                (wall.now(), order_id, channel),
             )
 
     def answer_held(self, order_id: str, channel: str) -> bool:

@@ -9,7 +9,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lab.errors import OneLine
+from lab.errors import Interrupted, OneLine
 from lab.orders.checkpoints import checkpoint_table
 from lab.orders.ledger import Attempt, Ledger
 
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 class RunTimeout(OneLine, TimeoutError):
     """The run did not finish in time; it goes on in the background."""
+
+
+_newest: dict[int, Run] = {}  # id of a Resonate instance -> the last run started on it
 
 
 @dataclass
@@ -45,9 +48,13 @@ class Run:
     notes: list[str] = field(
         default_factory=list
     )  # what happened around it, in words (a kill skipped)
+    goes_on: str = "in the background"  # who runs it, in words, should a cell stop watching
+    called: str = "lab"  # what the lessons call the lab that started it (``lab.last``)
+    interrupted: bool = False  # ■ stopped the cell that waited for it
 
     def __post_init__(self) -> None:
         self.origin = self.origin or self.started
+        _newest[id(self.resonate)] = self
 
     def note(self, line: str) -> None:
         """Add a line to ``notes`` once."""
@@ -71,6 +78,13 @@ class Run:
         """Block until the workflow returns, and return its result."""
         try:
             return self.future.result(timeout=timeout)
+        except KeyboardInterrupt:  # ■: one line, not a traceback through concurrent.futures
+            self.interrupted = True
+            msg = (
+                f"this cell stopped watching {self.workflow_id}; the order goes on "
+                f"in the background ({self.goes_on}), and {self.called}.last is it"
+            )
+            raise Interrupted(msg) from None
         except TimeoutError:
             msg = f"{self.workflow_id} did not finish within {timeout:g} s; it is still running in the background"
             if self.address is not None:
@@ -205,9 +219,20 @@ class Run:
             f"the order ran once ({total} ms since it was first submitted).\n"
         )
 
+    def earlier(self) -> str:
+        """A line saying so when the last order of the same lab was interrupted unnamed."""
+        newest = _newest.get(id(self.resonate))
+        if newest is None or newest is self or not newest.interrupted:
+            return ""
+        return (
+            f"(this is {self.workflow_id}; {newest.workflow_id}, started after it, was "
+            f"interrupted before its cell could name it: {newest.called}.last is that order)"
+        )
+
     def show(self) -> None:
         """Print the channels' own output, then the summary."""
-        print("\n".join(self.lines()))
+        said = self.earlier()
+        print("\n".join([said, *self.lines()] if said else self.lines()))
         print(self.summary())
 
     def checkpoints(self) -> Any:
@@ -217,9 +242,13 @@ class Run:
         return HTML(checkpoint_table(self.resonate, self.workflow_id, self.started))
 
     def ledger_table(self) -> Any:
+        from html import escape
+
         from IPython.display import HTML
 
-        return HTML(self.ledger.table(self.order_id))
+        said = self.earlier()
+        note = f"<p>{escape(said)}</p>" if said else ""
+        return HTML(note + self.ledger.table(self.order_id))
 
     def _record(
         self, value: Any = None, error: BaseException | None = None, ended: float | None = None

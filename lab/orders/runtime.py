@@ -28,24 +28,26 @@ from resonate.models.durable_promise import DurablePromise
 from channels import send_email, send_push, send_slack, send_sms
 from lab.errors import Refused
 from lab.orders.arguments import check_display, check_faults, check_workers, check_workflow
+from lab.orders.collector import settle
 from lab.orders.embedded_store import embedded
 from lab.orders.events import new_event, validate_event
 from lab.orders.faults import Fault
 from lab.orders.ledger import CHANNELS, Ledger
 from lab.orders.observe import ObservingRegistry
+from lab.orders.routing import group_for, route
 from lab.orders.run import Run
 from lab.orders.sdk_log import route_sdk_log
 from lab.paths import default_ledger_path, run_dir
 from lab.servers.legacy import LocalServer, ServerAddress, require_server
 from workflow import notify_all
 
-WORKFLOWS = {
-    "fan-out": notify_all
-}  # what worker processes serve; the kernel also runs any generator it is given
+# What worker processes serve; the kernel also runs any generator it is given.
+WORKFLOWS = {"fan-out": notify_all}
 DEFAULT_WORKERS = 4
 
 _instances: dict[tuple, Resonate] = {}
 _instances_lock = threading.Lock()
+_groups: dict[int, str] = {}  # id of a server instance -> the group it polls
 
 
 def register_all(resonate: Resonate) -> None:
@@ -129,6 +131,9 @@ class Lab:
     uses that one. A server is checked within 3 s before anything is sent.
     """
 
+    called = "lab"  # what the lessons call it, in a line after ■ (``lab.last``)
+    last: Run | None = None  # the latest order it started, named or not
+
     def __init__(
         self,
         workers: int = DEFAULT_WORKERS,
@@ -167,14 +172,17 @@ class Lab:
     def _create(self, workers: int) -> Resonate:
         registry = ObservingRegistry(self.ledger)
         if self.address:
+            group = group_for(workers, str(self.ledger.path))
             resonate = Resonate.remote(
                 host=self.address.host,
                 store_port=str(self.address.store_port),
                 message_source_port=str(self.address.poll_port),
                 registry=registry,
                 workers=workers,
+                group=group,  # its orders come back to it (lab.orders.routing)
                 log_level="CRITICAL",  # the SDK's per-function error lines would land in a cell
             )
+            _groups[id(resonate)] = group
         else:
             resonate = embedded(registry=registry, workers=workers, log_level="CRITICAL")
         register_all(resonate)
@@ -188,6 +196,8 @@ class Lab:
             if run.workflow not in names and run.function not in WORKFLOWS.values():
                 resonate.register(run.function, name=run.workflow)
             names.add(run.workflow)
+        if id(resonate) in _groups:
+            route(run.workflow_id, _groups[id(resonate)])
         return resonate.begin_run(run.workflow_id, run.workflow, run.event, simulate_crash)
 
     def start(
@@ -225,11 +235,11 @@ class Lab:
                 msg = f"order {event['order_id']} has already run; injected faults apply to new orders only"
                 raise Refused(msg)
             self.ledger.set_faults(event["order_id"], faults)
+        settle()
         run = Run(workflow_id, event, name, resonate, self.ledger, function=function)
-        run.address = self.address
-        if (
-            existing is not None
-        ):  # a re-run: drawn on the original run's clock, never as a run of its own
+        run.address, run.called, run.goes_on = self.address, self.called, self.serving(workers)
+        self.last = run
+        if existing is not None:  # a re-run: drawn on the first run's clock, not as a run
             run.resubmitted = True
             run.origin = existing.created_on / 1000
             if existing.completed_on is not None:

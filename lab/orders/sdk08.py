@@ -38,12 +38,32 @@ if not hasattr(resonate, "Context"):
 import channels
 from lab.errors import OneLine, Refused
 from lab.orders.capture import BUFFER, Capture, failure_line, install_stdout_router
+from lab.orders.collector import settle
 from lab.orders.events import new_event, validate_event
 from lab.orders.ledger import CHANNELS, Ledger
 from lab.orders.run import Run, RunTimeout
 from lab.paths import default_ledger_path
 
 _observed: dict[str, Callable[..., Any]] = {}
+ON_LOOP: set[tuple[str, str]] = set()  # (order, channel): a synchronous channel ran on a loop
+
+
+def _mark(e: BaseException, channel: str) -> None:
+    """A channel's own failure, for the SDK to retry: ``lab.checks.escapes`` does not report it."""
+    try:
+        e._lab_channel = channel  # type: ignore[attr-defined]
+    except AttributeError:  # an exception type without a __dict__: left unmarked
+        pass
+
+
+def _on_a_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # a worker thread (asyncio.to_thread): no loop here
+        return False
+    return True
+
+
 _ledgers: dict[str, Ledger] = {}
 
 
@@ -84,6 +104,7 @@ def _wrap(channel: str, fn: Callable[..., Any]) -> Callable[..., Any]:
                 result = await fn(ctx, event, *args)
             except Exception as e:
                 end(row, capture, token, attempt, f"{type(e).__name__}: {e}")
+                _mark(e, channel)
                 raise
             end(row, capture, token, attempt, None)
             return result
@@ -93,10 +114,13 @@ def _wrap(channel: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def observed(ctx: Any, event: dict[str, Any], *args: Any) -> Any:
         attempt, row, capture, token = begin(event)
+        if _on_a_loop():  # 0.8 called it on its event loop: nothing else ran meanwhile
+            ON_LOOP.add((event["order_id"], channel))
         try:
             result = fn(ctx, event, *args)
         except Exception as e:
             end(row, capture, token, attempt, f"{type(e).__name__}: {e}")
+            _mark(e, channel)
             raise
         end(row, capture, token, attempt, None)
         return result
@@ -134,7 +158,7 @@ async def until_done(run: Run, timeout: float, goes_on: str = "in this kernel") 
                 raise RunTimeout(msg)
             await asyncio.sleep(0.05)
     except asyncio.CancelledError:
-        msg = f"interrupted: {run.workflow_id} goes on {goes_on}, without this cell watching it"
+        msg = f"{run.workflow_id} goes on {goes_on}, without this cell watching it"
         raise Interrupted(msg) from None
 
 
@@ -187,6 +211,7 @@ class Lab08:
         if not isinstance(simulate_crash, bool):
             msg = f"simulate_crash must be True or False, got {simulate_crash!r}"
             raise Refused(msg)
+        settle()
         run = Run(f"notify/{event['order_id']}", event, name, self.resonate, self.ledger)
         run.function = workflow
         handle = self.resonate.options(version=version).run(

@@ -77,7 +77,7 @@ def test_welcome(tmp_path: Path) -> None:
 import json
 from lab.lessons.cells import guess_ok
 from lab.lessons.cells import environment_checks
-print(json.dumps({"measured": measured, "checks": {w: ok for w, _, ok, _ in environment_checks(lab)},
+print(json.dumps({"measured": measured, "checks": {w: sign for w, _, sign, _ in environment_checks(lab)},
                   "ledger": str(lab.ledger.path),
                   "verdict": guess_ok(my_slowest_guess, max(measured, key=measured.get))}))
 """,
@@ -87,7 +87,7 @@ print(json.dumps({"measured": measured, "checks": {w: ok for w, _, ok, _ in envi
     assert found["verdict"] is False  # a wrong guess is told so
     assert max(found["measured"], key=found["measured"].get) == "email"
     assert min(found["measured"], key=found["measured"].get) == "push"
-    assert all(found["checks"].values()), found["checks"]
+    assert set(found["checks"].values()) == {"✓"}, found["checks"]  # both servers built here
     assert found["ledger"].startswith(str(tmp_path))
 
 
@@ -96,17 +96,39 @@ def test_sequential_is_a_staircase(tmp_path: Path) -> None:
         "01_sequential.ipynb",
         """
 import json
-from lab.lessons.cells import guess_ok
+from lab.lessons.cells import channels_ran_ms, guess_ok
 a = run.attempts()
-print(json.dumps({"exercise": [push_first.last.status, push_first.last.as_given, push_first.last.failing()],
+committed = [push_first.last.status, push_first.last.as_given, push_first.last.failing()]
+# A right answer written another way, its helper in the kernel's namespace (another cell's)
+import time as clock
+from channels import send_email, send_push, send_slack, send_sms
+DATED = False
+def bid(ctx, channel):
+    return f"{ctx.id}.{channel}" + (f".{clock.strftime('%Y%m%d')}" if DATED else "")
+def notify_own_way(ctx, event, simulate_crash):
+    results = []
+    for name, fn, args in (("push", send_push, (event, simulate_crash)), ("email", send_email, (event,)),
+                           ("sms", send_sms, (event,)), ("slack", send_slack, (event,))):
+        results.append((yield (yield ctx.rfi(fn, *args).options(id=bid(ctx, name)))))
+    return {"order_id": event["order_id"], "channels_notified": sum(1 for r in results if r.get("success")),
+            "total_ms": 0, "results": results}
+own = push_first.check(notify_own_way, quiet=True)
+DATED = True  # then a date in each id, read by the C library's clock: a day later it differs
+dated = push_first.check(notify_own_way, quiet=True)
+print(json.dumps({"exercise": committed, "own": [own.status, own.failing()], "dated": [dated.status, dated.failing()],
                   "wall": run.wall_ms, "sum": sum(run.channel_ms().values()),
                   "order": [x.channel for x in a], "gaps": [a[i+1].started - a[i].ended for i in range(len(a) - 1)],
-                  "verdict": guess_ok(my_prediction_ms, run.wall_ms)}))
+                  "verdict": guess_ok(950, run), "fan_out_guess": guess_ok(400, run), "ran": channels_ran_ms(run)}))
 """,
         tmp_path,
         answers={"my_prediction_ms": "950"},
     )
-    assert found["verdict"] is True  # the sum, predicted from lesson 0's figures
+    # A learner who added up lesson 0's channels (950 ms) passes, and one who gave the
+    # fan-out's answer (the slowest channel) does not. The steps between the channels are
+    # not theirs to predict: four lessons at once on two cores (CI's 3.13 phase) made an
+    # order 1350 ms for 1005 ms of channels, so the check also takes the channels' time.
+    assert found["verdict"] is True and found["fan_out_guess"] is False, found
+    assert 0.95 * found["sum"] <= found["ran"] <= found["wall"], found  # one after another
     assert found["order"] == ["email", "sms", "slack", "push"]
     assert all(gap >= 0 for gap in found["gaps"])  # each starts after the previous ended
     assert found["wall"] >= found["sum"]
@@ -114,6 +136,10 @@ print(json.dumps({"exercise": [push_first.last.status, push_first.last.as_given,
         "exercise"
     ]  # the exercise as committed: run, and told why it fails
     assert status == "failed" and as_given and any("each `yield` waits" in t for t in failing)
+    assert found["own"] == ["passed", []], found["own"]
+    assert found["dated"][0] == "failed" and any(
+        "changed when the same order was replayed" in t for t in found["dated"][1]
+    ), found["dated"]
 
 
 @pytest.mark.parametrize("store", ["embedded", "server"])
@@ -136,7 +162,7 @@ for w in (1, 4):
     panel.run_button.click()
     walls[w] = panel.wait().wall_ms
 print(json.dumps({"exercise": [fan_out.last.status, fan_out.last.as_given, fan_out.last.failing()],
-                  "wall": run.wall_ms, "lesson_walls": lesson_walls, "verdict": guess_ok(my_prediction_ms, run.wall_ms),
+                  "wall": run.wall_ms, "lesson_walls": lesson_walls, "verdict": guess_ok(my_prediction_ms, run),
                   "sum": sum(run.channel_ms().values()), "slowest": max(run.channel_ms().values()),
                   "spread": (max(starts) - min(starts)) * 1000, "seq": sequential.wall_ms, "walls": walls,
                   "ids": [r["id"] for r in checkpoints(run.resonate, run.workflow_id)], "root": run.workflow_id,
@@ -150,22 +176,16 @@ print(json.dumps({"exercise": [fan_out.last.status, fan_out.last.as_given, fan_o
     assert found["verdict"] is None
     assert found["exercise"][:2] == ["passed", False], found["exercise"]
     assert found["mode"].startswith("server" if store == "server" else "embedded")
-    # On a server every Resonate instance in the kernel polls the group the branches are sent
-    # to (the SDK's "default"), the lesson's 1-worker one too: a branch of the re-run fan-out
-    # can queue behind another there (831 ms against a sum of 950 was seen in a full run, where
-    # 611 is usual). The embedded store holds the tight ratios; a server, that it beats the sum.
-    assert found["wall"] < (0.6 if store == "embedded" else 0.9) * found["sum"]
-    if store == "embedded":
-        assert found["spread"] < 0.25 * found["slowest"]  # four bars start together
-        assert found["seq"] > 1.8 * found["wall"]
-        # For the same reason 1, 2 and 4 workers pool together on a server: this is the embedded store's.
-        assert found["walls"]["1"] > 1.8 * found["walls"]["4"]  # one worker: back to a staircase
-        one, two, four = (found["lesson_walls"][w] for w in ("1", "2", "4"))
-        assert (
-            one > 1.5 * two and two > 1.1 * four
-        )  # the lesson's three charts: sum, two slots, slowest
-    else:
-        assert found["seq"] > found["wall"]
+    # On a server each kernel instance's branches come back to it (lab.orders.routing): with
+    # the SDK's shared group "default" a branch of the 4-worker fan-out could wait in the
+    # 1-worker instance (1,024 ms against a 950 ms sum). The server variant runs alone
+    # (tests/conftest.py, ALONE): its hops are what CPU contention stretches.
+    assert found["wall"] < 0.6 * found["sum"], found
+    assert found["spread"] < 0.25 * found["slowest"], found  # four bars start together
+    assert found["seq"] > 1.8 * found["wall"]
+    assert found["walls"]["1"] > 1.8 * found["walls"]["4"]  # one worker: a staircase
+    one, two, four = (found["lesson_walls"][w] for w in ("1", "2", "4"))
+    assert one > 1.5 * two and two > 1.1 * four  # the lesson's charts: sum, two slots, slowest
     root = found["root"]
     assert found["ids"] == [root, f"{root}.email", f"{root}.sms", f"{root}.slack", f"{root}.push"]
     assert set(found["states"]) == {"RESOLVED"}
@@ -301,6 +321,9 @@ print(json.dumps({"exercise": [last.status, last.as_given, last.failing()],
     "panel_sends": clicked.sends(), "lanes": [w.pid for w in cluster.pool],
     "pids": [w.pid for w in cluster.pool] + [cluster.local.process.pid, idempotency_key._server.process.pid],
     "numbers": {c: [a.attempt for a in run.attempts() if a.channel == c] for c in first_kill.doing},
+    "unstored": sorted(run.sent_unstored(first_kill.t)), "notes": cluster.notes_of(run),
+    "panel_unstored": [c for k in cluster.kills_of(clicked)[:1] for c in sorted(clicked.sent_unstored(k.t))],
+    "panel_notes": cluster.notes_of(clicked),
 }))
 """,
         tmp_path,
@@ -319,9 +342,20 @@ print(json.dumps({"exercise": [last.status, last.as_given, last.failing()],
     assert (
         found["recovery_ms"] < (max(found["ttl"], CLAIM_TIMEOUT_S) + 2) * 1000
     )  # see test_cluster
-    assert found["sends"] == one_each and found["twice_same"] and found["twice_sends"] == one_each
+    # Each message once — but for a channel whose call had ended and whose result the server
+    # had not stored yet when its worker died (CI's full run hit that window for slack, 180 ms,
+    # killed just after push's 120 ms): it runs again, and the report says so in words.
+    for sends, unstored, notes in (
+        ("sends", "unstored", "notes"),
+        ("panel_sends", "panel_unstored", "panel_notes"),
+    ):
+        twice = sorted(c for c, n in found[sends].items() if n != 1)
+        assert set(twice) <= set(found[unstored]), (found[sends], found[unstored])
+        for c in twice:
+            assert any(n.startswith(f"{c} was sent before the kill") for n in found[notes]), found
+        assert {c: min(n, 1) for c, n in found[sends].items()} == one_each
+    assert found["twice_same"] and found["twice_sends"] == one_each
     assert found["panel_kills"] == ["email"] and "after the kill" in found["panel_status"]
-    assert found["panel_sends"] == one_each
     deadline = time.monotonic() + 5  # the kernel is gone: so are its server and workers
     while any(alive(p) for p in found["pids"]) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -405,6 +439,8 @@ print(json.dumps({
     assert set(found["panel_sends"]) == set(one_each) and all(
         n >= 1 for n in found["panel_sends"].values()
     )
+    for channel in (c for c, n in found["panel_sends"].items() if n > 1):  # at-least-once, named
+        assert f"{channel} was sent " in found["panel_status"], found["panel_status"]
     assert "RESOLVED" in found["promises_html"] and "Cannot connect" in found["sdk_log"]
     deadline = time.monotonic() + 5  # the kernel is gone: so are both servers and their workers
     while any(alive(p) for p in found["pids"]) and time.monotonic() < deadline:
@@ -459,7 +495,12 @@ panel.workflow.value = panel.workflow.options[1]
 panel.run_button.click()
 deadline_run = panel.wait(20)
 deadline_status = panel.status.value
+deadline_ledger, deadline_chart = panel.ledger.value, panel.chart.widget.value
 panel.back_button.click()
+until = time.monotonic() + 10
+while "Then " not in panel.status.value and time.monotonic() < until:
+    time.sleep(0.1)
+late_panel = [panel.status.value, panel.ledger.value, "stroke-dasharray='3 2'" in panel.chart.widget.value]
 panel.provider.value = "down for good"
 panel.workflow.value = panel.workflow.options[0]
 panel.run_button.click()
@@ -493,6 +534,8 @@ print(json.dumps({
     "late_push": [[x.outcome, x.ended - late.ended] for x in push_late],
     "fast": [fast.wall_ms, outcomes(fast, "push"), fast.result["channels_notified"]],
     "deadline_panel": [deadline_run.result["channels_notified"], deadline_status],
+    "late_panel": [*late_panel, "✗ never" in deadline_ledger,
+                   "stroke-dasharray='3 2'" in deadline_chart],
     "held": [held_pending, held_status, held_result["channels_notified"], panel.status.value],
     "left": [running, pending],
 }))
@@ -525,6 +568,12 @@ print(json.dumps({
     fast_ms, fast_push, fast_notified = found["fast"]
     assert fast_push == ["failed"] and fast_notified == 3 and fast_ms < 1000  # gave up at once
     assert found["deadline_panel"][0] == 3 and "push missed" in found["deadline_panel"][1]
+    # Provider back after that order ended: the held call's answer shows, in all three places.
+    late_status, late_ledger, late_running, never_before, running_before = found["late_panel"]
+    assert running_before and not late_running  # the held call's bar, then its answer
+    assert "3/4 notified" in late_status and "Then push was delivered by attempt 1" in late_status
+    assert "after the order had ended without it" in late_status, late_status
+    assert never_before and "✗ never" not in late_ledger, late_ledger
     held_pending, held_status, held_notified, final_status = found["held"]
     assert held_pending and "still pending" in held_status and "no result" in held_status
     assert held_notified == 4 and "4/4" in final_status

@@ -45,6 +45,8 @@ class Cluster(Killing, Lab):
     server hands it on; ``workers`` is the functions each process runs at once.
     """
 
+    called = "cluster"
+
     def __init__(
         self,
         processes: int = 3,

@@ -55,6 +55,8 @@ _servers_lock = threading.Lock()
 class ServerCrash(CrashReport, Cluster):
     """A server this kernel may kill and restart, ``processes`` workers, the kernel as a client."""
 
+    called = "crash"
+
     restarts_dead_server = (
         False  # a server that is down is this lesson's subject: the learner restarts it
     )

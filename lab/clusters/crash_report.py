@@ -43,6 +43,30 @@ class CrashReport:
         outages = self.outages_of(run)
         return run.rerun_after(outages[0].down) if outages else set()
 
+    def twice(self, run: Run) -> list[str]:
+        """Channels the customer got twice: sent, but their result never stored before the crash.
+
+        A call that ends just before the kill, or while the server is down, cannot store
+        its result; the server re-delivers the task after the restart and it runs again.
+        At-least-once, as in lesson 4; a channel stored before the crash is ``resent``.
+        """
+        outages = self.outages_of(run)
+        if not outages or not run.done:
+            return []
+        down, lines = outages[0].down, []
+        resent, attempts = self.resent(run), run.attempts()  # the server's API, the ledger: once
+        for channel, n in run.sends().items():
+            if n < 2 or channel in resent:
+                continue
+            ended = min(a.ended for a in attempts if a.channel == channel and a.ended)
+            when = "before the crash" if ended < down else "while the server was down"
+            lines.append(
+                f"{channel} was sent {when}, but its result was not stored on the server: after "
+                "the restart it ran again and the customer got it twice (at-least-once: lesson "
+                "4's idempotency key makes a send safe to repeat)"
+            )
+        return lines
+
     def sdk_lines(self, run: Run) -> list[str]:
         """What the kernel's SDK logged during the run (reconnect attempts), times relative to the run."""
         end = (run.ended or time.time()) + 1
@@ -81,6 +105,8 @@ class CrashReport:
 
     def report(self, run: Run) -> None:
         """What the outage did to this order, from the clock, the ledger and the SDK's log."""
+        if said := run.earlier():  # ■ stopped a later order's cell before it was named
+            print(said)
         result = run.wait(60)
         print(f"{run.workflow_id}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms")
         for o in self.outages_of(run):
@@ -96,9 +122,11 @@ class CrashReport:
             print(f"  {line}")
         sent = run.sends()
         print(
-            f"  confirmed sent: {', '.join(f'{c} {n}×' for c, n in sent.items())}; re-sent "
-            f"after the crash: {sorted(self.resent(run)) or 'nothing'}"
+            f"  confirmed sent: {', '.join(f'{c} {n}×' for c, n in sent.items())}; stored before "
+            f"the crash, then re-sent: {sorted(self.resent(run)) or 'nothing'}"
         )
+        for line in self.twice(run):
+            print(f"  {line}")
         lines = self.sdk_lines(run)
         print(
             f"  the SDK in this kernel logged {len(lines)} reconnect line(s) — kept here, not printed into a cell:"

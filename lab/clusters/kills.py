@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from contextlib import closing
 from dataclasses import dataclass
 
 from lab.clusters.pool import Restart
@@ -190,6 +191,8 @@ class Killing:
 
     def report(self, run: Run) -> None:
         """What the kill did to this order, from the ledger and the clock."""
+        if said := run.earlier():  # ■ stopped a later order's cell before it was named
+            print(said)
         result = run.wait()
         print(f"{run.workflow_id}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms")
         for line in self.notes_of(run):
@@ -230,15 +233,15 @@ class Killing:
         """
         if self.db is None or not self.db.exists():
             return {}
-        db = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5)
-        try:
-            rows = db.execute(
-                "SELECT json_extract(CAST(mesg AS TEXT), '$.leaf'), process_id FROM tasks "
-                "WHERE root_promise_id = ? AND state = ?",
-                (workflow_id, CLAIMED),
-            ).fetchall()
-        finally:
-            db.close()
+        try:  # read-only, beside the server's writes: "attempt to write a readonly database" seen
+            with closing(sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5)) as db:
+                rows = db.execute(
+                    "SELECT json_extract(CAST(mesg AS TEXT), '$.leaf'), process_id FROM tasks "
+                    "WHERE root_promise_id = ? AND state = ?",
+                    (workflow_id, CLAIMED),
+                ).fetchall()
+        except sqlite3.Error:  # not readable this moment: nobody known to hold it; asked again
+            return {}
         by_sdk_pid = {sdk_pid(w.pid): w.pid for w in self.pool}
         return {leaf: by_sdk_pid[p] for leaf, p in rows if p in by_sdk_pid}
 

@@ -70,7 +70,17 @@ class WorkerProcess:
         if found:
             name, message = found[-1]
             return f"SDK error: {name}: {message[:80]}"
-        return f"exit code {self.process.returncode}"
+        return exit_words(self.process.returncode)
+
+
+def exit_words(code: int | None) -> str:
+    """``exit code 1``, or ``killed by SIGSEGV`` for a process a signal ended."""
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            pass
+    return f"exit code {code}"
 
 
 def worker_table(workers: list[WorkerProcess], caption: str) -> Any:
@@ -113,8 +123,11 @@ class WorkerPool:
     def running(self) -> list[WorkerProcess]:
         return [w for w in self.members if w.state == "running"]
 
-    def start_one(self, timeout: float = 90, extra: tuple[str, ...] = ()) -> WorkerProcess:
-        """Start one more worker process (``extra`` arguments for this one) and wait until it serves.
+    def start_one(
+        self, timeout: float = 90, extra: tuple[str, ...] = (), env: dict[str, str] | None = None
+    ) -> WorkerProcess:
+        """Start one more worker process (``extra`` arguments, ``env`` added to its environment)
+        and wait until it serves.
 
         A worker imports the SDK and the lab in a second or two; a room's machine with
         thirty learners starting theirs at once took over 30 s (benchmarks/room.py).
@@ -122,11 +135,18 @@ class WorkerPool:
         self.logs.mkdir(parents=True, exist_ok=True)
         log = self.logs / f"worker-{time.time_ns()}.log"
         with log.open("w") as out:
-            process = spawn([*self.args, *extra], stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT)
+            process = spawn(
+                [*self.args, *extra],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=PROJECT,
+                env={**os.environ, **env} if env else None,
+            )
         worker = WorkerProcess(process, time.time(), log)
         deadline = time.monotonic() + timeout
         while "ready" not in log.read_text(errors="replace"):
             if process.poll() is not None or time.monotonic() > deadline:
+                code = process.poll()
                 process.kill()
                 tail = log.read_text(errors="replace")[-1500:].strip()
                 why = (
@@ -134,7 +154,8 @@ class WorkerPool:
                     if tail
                     else "it printed nothing (is the machine overloaded?)"
                 )
-                msg = f"a worker process did not start within {timeout:g} s: {why}"
+                ended = f"ended ({exit_words(code)})" if code is not None else "did not start"
+                msg = f"a worker process {ended} within {timeout:g} s: {why}"
                 raise RuntimeError(msg)
             time.sleep(0.05)
         with self._lock:

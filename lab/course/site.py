@@ -51,7 +51,7 @@ KEY_FIGURES = {
     "05_server_crash": [
         r"restart → done: \d+ ms",
         r"no promise",
-        r"re-sent after the crash: nothing",
+        r"stored before the crash, then re-sent: nothing",
     ],
     "06_scaling": [r"embedded, 4 workers: wall against N", r"ms/branch over ideal", r"orders/s"],
     "07_deadlines": [r"is still pending", r"missed: no answer within", r"after the deadline"],

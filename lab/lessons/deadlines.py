@@ -88,6 +88,8 @@ def status(run: Run) -> str:
 
 def provider_back(lab: Lab, run: Run, channel: str = "push", timeout: float = 45) -> None:
     """End the outage on ``channel`` and wait for ``run`` to finish; say what it took."""
+    if said := run.earlier():  # ■ stopped a later order's cell before it was named
+        print(said)
     lifted = lab.provider_back(channel)
     back = time.time()
     others = len([o for o in lifted if o != run.order_id])
@@ -105,23 +107,26 @@ def provider_back(lab: Lab, run: Run, channel: str = "push", timeout: float = 45
         return
     # An order that had already ended at its deadline returns at once; the call its outage
     # held is still on its way to the customer: wait for it before saying what it did.
-    mine = _settled(run, channel, timeout=max(1.0, timeout - (time.time() - back)))
+    how = delivery(run, channel, timeout=max(1.0, timeout - (time.time() - back)))
     attempts = run.attempts()
-    delivered = [a for a in mine if a.outcome == "sent"]
-    how = (
-        f"{channel} was delivered by attempt {delivered[0].attempt} at "
-        f"{_s(delivered[0].ended, run)}"
-        if delivered
-        else f"{channel} was never delivered"
-    )
-    if delivered and run.ended is not None and delivered[0].ended > run.ended:
-        how += f", after the order had ended without it ({channel} counted as missed)"
     again = [c for c in CHANNELS if c != channel and sum(a.channel == c for a in attempts) > 1]
     print(
         f"{how}; the order ended {result['channels_notified']}/4 at {run.wall_ms / 1000:.1f} s — "
         f"that long for its caller. "
         + (f"Sent again: {', '.join(again)}." if again else "The other channels ran once each.")
     )
+
+
+def delivery(run: Run, channel: str, timeout: float = 5) -> str:
+    """Whether ``channel`` reached the customer, by which attempt and when — late, too."""
+    mine = _settled(run, channel, timeout=timeout)
+    delivered = [a for a in mine if a.outcome == "sent"]
+    if not delivered:
+        return f"{channel} was never delivered"
+    how = f"{channel} was delivered by attempt {delivered[0].attempt} at {_s(delivered[0].ended, run)}"
+    if run.ended is not None and delivered[0].ended > run.ended:
+        how += f", after the order had ended without it ({channel} counted as missed)"
+    return how
 
 
 def deadline_mark(run: Run) -> list[Mark]:

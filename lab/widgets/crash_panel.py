@@ -127,9 +127,11 @@ class CrashPanel(Panel):
         ]
         if self.cluster.restart_to_done_ms(run) is not None:
             lines.append(
-                f"done {self.cluster.restart_to_done_ms(run)} ms after the restart; re-sent: "
+                f"done {self.cluster.restart_to_done_ms(run)} ms after the restart; stored before the "
+                f"crash, then re-sent: "
                 f"{', '.join(sorted(self.cluster.resent(run))) or 'nothing'}"
             )
+        lines += self.cluster.twice(run)
         return "".join(f"<br>{escape(line)}" for line in lines + run.notes)
 
 

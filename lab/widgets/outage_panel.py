@@ -10,6 +10,7 @@ second, what the customer and the caller have.
 
 from __future__ import annotations
 
+import threading
 import time
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from exercises.deadlines import DEADLINE_S, notify_all_by_deadline
-from lab.lessons.deadlines import status
+from lab.lessons.deadlines import delivery, status
 from lab.orders.faults import Fault
 from lab.orders.ledger import CHANNELS
 from lab.widgets.panel import Panel, choice
@@ -68,12 +69,33 @@ class OutagePanel(Panel):
             self._error(e)
             return
         self.provider.value = "healthy"
+        run = self.last
+        if run is not None and run.done and run.order_id in lifted:  # it ended at its deadline
+            self.status.value = escape(
+                f"{self.channel.value}'s provider is back: the call it held for "
+                f"{run.workflow_id} answers now, after the order ended without it…"
+            )
+            threading.Thread(target=self._late, args=(run, self.channel.value), daemon=True).start()
+            return
         n = len(lifted)
         self.status.value = escape(
             f"{self.channel.value}'s provider is back: {n} held order{'s' if n != 1 else ''} "
             "will finish on the next retry (a hung call answers now)"
             if n
             else f"{self.channel.value}'s provider had no outage"
+        )
+
+    def _late(self, run: Run, channel: str) -> None:
+        """The held call's answer, once filed: in the ledger, on the chart and in the status."""
+        how = delivery(run, channel, timeout=10)
+        if run is not self.last:
+            return
+        self._show_ledger(run)
+        self.chart.redraw()
+        result = run.wait(0)
+        self.status.value = escape(
+            f"✓ {run.workflow_id}: {result['channels_notified']}/4 notified, wall {run.wall_ms} ms. "
+            f"Then {how}."
         )
 
     def _follow(self, run: Run, chart: LiveTimeline, earlier: Run | None = None) -> None:

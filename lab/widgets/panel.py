@@ -157,7 +157,7 @@ class Panel:
         else:
             self.status.value = f"running {escape(run.workflow_id)} on {workers}…"
             title = f"{run.label} — {run.workflow_id} — {workers}"
-        chart = LiveTimeline(run, title=title, **self.lab.timeline_options())
+        chart = self.chart = LiveTimeline(run, title=title, **self.lab.timeline_options())
         self.timeline.children = [chart.widget]
         threading.Thread(target=self._follow, args=(run, chart, earlier), daemon=True).start()
 

@@ -139,6 +139,16 @@ PUSH_FIRST = [
         "changed when the same order was replayed",
         wf("notify_push_first", seq_with(ids('f"{{ctx.id}}.{c}.{{int(time.time() // 60)}}"'))),
     ),
+    Case(  # time.strftime reads the C library's clock: only a process's moved clock moves it
+        "ids with a date from time.strftime, in a helper",
+        "failed",
+        "changed when the same order was replayed",
+        wf(
+            "notify_push_first",
+            seq_with(ids('f"{{ctx.id}}.{c}.{{stamp()}}"')),
+            extra='def stamp() -> str:\n    return time.strftime("%Y%m%d")\n',
+        ),
+    ),
     Case(
         "fixed ids",
         "failed",
@@ -180,6 +190,51 @@ PUSH_FIRST = [
 
 FAN_OUT = [
     Case("the solution's shape", "passed", "", wf("notify_fan_out", fan(OWN))),
+    Case(  # a lock cannot go to the replay's process: the kernel replays it (names moved)
+        "starts guarded by a lock in the notebook",
+        "passed",
+        "",
+        wf(
+            "notify_fan_out",
+            "    with LOCK:\n        pass\n" + fan(OWN),
+            extra="import threading\n\nLOCK = threading.Lock()\n",
+        ),
+    ),
+    Case(  # a cache wrapper travels by name, and the replay's process has no such module
+        "ids from a functools.cache helper",
+        "passed",
+        "",
+        wf(
+            "notify_fan_out",
+            fan(ids('bid(ctx.id, "{c}")')),
+            extra="import functools\n\n\n@functools.cache\ndef bid(root: str, channel: str) -> str:"
+            '\n    return f"{root}.{channel}"\n',
+        ),
+    ),
+    Case(  # the replay's process has none of the kernel's memory, as another worker
+        "random ids remembered in a dict",
+        "failed",
+        "changed when the same order was replayed",
+        wf(
+            "notify_fan_out",
+            fan(ids('SEEN.setdefault(ctx.id + "{c}", f"{{ctx.id}}.{c}-{{uuid.uuid4().hex[:6]}}")')),
+            extra="SEEN: dict[str, str] = {}\n",
+        ),
+    ),
+    Case(
+        "sms called directly instead of through ctx.rfi",
+        "failed",
+        "called directly, outside ctx.rfi",
+        wf(
+            "notify_fan_out",
+            fan(OWN)
+            .replace(
+                'sms_p = yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.sms")',
+                "sms_p = None",
+            )
+            .replace("sms = yield sms_p", "sms = send_sms(ctx, event)"),
+        ),
+    ),
     Case(
         "another fan-in order",
         "passed",
@@ -346,6 +401,15 @@ BRANCH_IDS = [
         "changed when the same order was replayed",
         wf("notify_bug_hunt", fan(ids('f"{{ctx.id}}.{c}.{{datetime.date.today()}}"'))),
     ),
+    Case(  # a clock imported inside the function is not in the cell's namespace
+        "ids with a date from a clock imported inside the workflow",
+        "failed",
+        "changed when the same order was replayed",
+        wf(
+            "notify_bug_hunt",
+            "    from datetime import date\n" + fan(ids('f"{{ctx.id}}.{c}.{{date.today()}}"')),
+        ),
+    ),
     Case(
         "a typo",
         "failed",
@@ -409,6 +473,12 @@ IDEMPOTENCY_KEY = [
         sms('f"{ctx.id}@{int(time.time() // 60)}"'),
     ),
     Case(
+        "ctx.id and a date from time.strftime",
+        "failed",
+        "the customer got",
+        sms("ctx.id + time.strftime('@%Y%m%d')"),
+    ),
+    Case(
         "one key for every order", "failed", "another order's SMS sent the same key", sms('"sms"')
     ),
     Case(
@@ -462,6 +532,12 @@ REDELIVERY = [
         "failed",
         "started notify/",
         submit("f\"notify/{event['order_id']}-{int(time.time() // 60)}\""),
+    ),
+    Case(
+        "the order id and a date from time.strftime",
+        "failed",
+        "started notify/",
+        submit("f\"notify/{event['order_id']}\" + time.strftime('-%Y%m%d')"),
     ),
     Case(
         "a random id, remembered in a dict",
@@ -561,6 +637,14 @@ def fb_then(fallback_id: str) -> str:
     return fb(FB_CATCH + FB_THEN.replace("ID", fallback_id))
 
 
+def fb_push(options: str) -> str:
+    """The right answer, with push's options written as ``options``."""
+    return fb(
+        FB_CATCH + FB_THEN.replace("ID", 'f"{ctx.id}.push-fallback"'),
+        start=FB_START.replace('id=f"{ctx.id}.push", timeout=DEADLINE_S', options),
+    )
+
+
 FALLBACK = [
     Case("catch everything, then the fallback", "passed", "", fb_then('f"{ctx.id}.push-fallback"')),
     Case(
@@ -601,7 +685,8 @@ FALLBACK = [
         "although push was delivered",
         fb(
             FB_CATCH
-            + '    yield (yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.push-fallback"))\n'
+            + '    sent = yield (yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.push-fallback"))\n'
+            + '    push = push if push["success"] else sent\n'
         ),
     ),
     Case("the SMS branch's id", "failed", "no fallback SMS was sent", fb_then('f"{ctx.id}.sms"')),
@@ -611,14 +696,25 @@ FALLBACK = [
         "replayed a day later",
         fb_then('f"{ctx.id}.{uuid.uuid4()}"'),
     ),
-    Case(  # SDK 0.6.7 ends a workflow only once every branch it started has ended
+    Case(  # the SMS may land before or after the order ends: either way, said as not waited for
         "started, never waited for",
-        "passed",
-        "",
+        "failed",
+        "yield the fallback's handle and count its result in push's place",
         fb(
             FB_CATCH
             + """    if not push["success"]:
         yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.push-fallback")
+"""
+        ),
+    ),
+    Case(
+        "waited for, not counted",
+        "failed",
+        "yield the fallback's handle and count its result",
+        fb(
+            FB_CATCH
+            + """    if not push["success"]:
+        yield (yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.push-fallback"))
 """
         ),
     ),
@@ -629,15 +725,56 @@ FALLBACK = [
         fb(FB_CATCH + '    if not push["success"]:\n        push = send_sms(ctx, event)\n'),
     ),
     Case(
+        "a longer deadline for push",
+        "failed",
+        "keep it at DEADLINE_S",
+        fb_push('id=f"{ctx.id}.push", timeout=3'),
+    ),
+    Case(
+        "a shorter deadline for push",
+        "failed",
+        "keep it at DEADLINE_S",
+        fb_push('id=f"{ctx.id}.push", timeout=1'),
+    ),
+    Case(
+        "push tried again, briefly, before the fallback",
+        "failed",
+        "push ran under 2 ids",
+        fb(
+            FB_CATCH
+            + """    if not push["success"]:
+        again = yield ctx.rfi(send_push, event, False).options(id=f"{ctx.id}.push-again", timeout=0.5)
+        try:
+            push = yield again
+        except Exception:
+            push = yield (yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.push-fallback"))
+"""
+        ),
+    ),
+    Case(
+        "push waited for before the others start",
+        "failed",
+        "started only after push's deadline",
+        fb(
+            "",
+            start="""
+    push_p = yield ctx.rfi(send_push, event, simulate_crash).options(
+        id=f"{ctx.id}.push", timeout=DEADLINE_S
+    )
+"""
+            + FB_CATCH
+            + FB_THEN.replace("ID", 'f"{ctx.id}.push-fallback"')
+            + """    email = yield (yield ctx.rfi(send_email, event).options(id=f"{ctx.id}.email", timeout=DEADLINE_S))
+    sms = yield (yield ctx.rfi(send_sms, event).options(id=f"{ctx.id}.sms", timeout=DEADLINE_S))
+    slack = yield (yield ctx.rfi(send_slack, event).options(id=f"{ctx.id}.slack", timeout=DEADLINE_S))
+""",
+        ),
+    ),
+    Case(
         "no deadline on push",
         "failed",
         "does every branch have its deadline",
-        fb(
-            FB_CATCH + FB_THEN.replace("ID", 'f"{ctx.id}.push-fallback"'),
-            start=FB_START.replace(
-                'id=f"{ctx.id}.push", timeout=DEADLINE_S', 'id=f"{ctx.id}.push"'
-            ),
-        ),
+        fb_push('id=f"{ctx.id}.push"'),
     ),
 ]
 

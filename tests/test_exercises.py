@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
+import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +116,36 @@ def test_no_fallback_sent_passes_nothing_about_the_fallbacks_id(tmp_path: Path) 
     verdict = exercise.check(as_typed(case.cell, exercise.function, tmp_path), quiet=True)
     assert "no fallback SMS was sent" in verdict.failing()[0], str(verdict)
     assert not [c for c in verdict.criteria if c.ok and "fallback's id" in c.text], str(verdict)
+
+
+def test_a_kernel_stalled_during_the_fallback_still_passes_a_right_answer(tmp_path: Path) -> None:
+    """The machine stops the kernel for 0.8 s while the fallback SMS is on its way (SIGSTOP
+    from outside, as a busy room's CPU or a long collection does): the order ends late, and
+    the solution still passes, since the check judges push's deadline and how soon the
+    fallback followed, not the order's total."""
+    exercise, fallbacks = EXERCISES["fallback"], []
+
+    def stall_at_the_first_fallback() -> None:
+        ledger = tmp_path / "checks.sqlite"
+        while not fallbacks:
+            if ledger.exists():
+                with closing(sqlite3.connect(ledger, timeout=5)) as db:
+                    sms = db.execute("SELECT COUNT(*) FROM attempts WHERE channel = 'sms'")
+                    if sms.fetchone()[0] >= 2:
+                        stop = f"sleep 0.05; kill -STOP {os.getpid()}; sleep 0.8; kill -CONT {os.getpid()}"
+                        fallbacks.append(subprocess.Popen(["sh", "-c", stop]))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=stall_at_the_first_fallback, daemon=True)
+    watcher.start()
+    try:
+        verdict = exercise.check(exercise.load("solution"), quiet=True)
+    finally:
+        fallbacks.append(None)  # the watcher stops
+    assert fallbacks[0] is not None and fallbacks[0].wait(10) == 0
+    hung = verdict.run.trials["push hangs"].run
+    assert hung.wall_ms > 2800, f"the stall missed the order: {hung.wall_ms} ms"
+    assert verdict.status == "passed", str(verdict)
 
 
 def test_a_second_check_of_fixed_ids_names_the_shared_id(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ PYTHON08 = ROOT / ".venv-sdk08" / "bin" / "python"
 SOLUTION_RUNS = int(os.environ.get("LAB_SOLUTION_RUNS", "5"))
 
 DRIVER = """
-import json, sys
+import json, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 import lab.orders.sdk08
@@ -34,8 +34,10 @@ for i, (label, cell) in enumerate(json.loads(Path({cases!r}).read_text())):
         path = Path({folder!r}) / f"answer_{{i}}.py"
         path.write_text(cell)
         fn = load_file(path, path.stem, "notify_port")
+    began = time.monotonic()
     v = port_fan_out.check(fn, quiet=True, live=False)
-    print("VERDICT " + json.dumps([label, v.status, v.failing(), v.as_given, str(v).splitlines()[0]]), flush=True)
+    took = time.monotonic() - began
+    print("VERDICT " + json.dumps([label, v.status, v.failing(), v.as_given, str(v).splitlines()[0], took]), flush=True)
 """
 
 
@@ -74,10 +76,10 @@ def test_the_solution_passes_every_time_and_the_practice_fails_with_its_reason(
     runs = [(f"solution {n + 1}", "solution") for n in range(SOLUTION_RUNS)]
     found = judge([*runs, ("practice", "practice")], tmp_path)
     for label, _ in runs:
-        status, failing, as_given, first = found[label]
+        status, failing, as_given, first, _ = found[label]
         assert status == "passed" and first == "port_fan_out: passed ✓", (label, failing)
         assert not as_given
-    status, failing, as_given, first = found["practice"]
+    status, failing, as_given, first, _ = found["practice"]
     assert status == "failed" and as_given and first == "port_fan_out: not yet ✗"
     assert "≈ the sum" in failing[0], failing
 
@@ -85,10 +87,12 @@ def test_the_solution_passes_every_time_and_the_practice_fails_with_its_reason(
 def test_the_corpus_gets_its_verdict(sdk08: Path, tmp_path: Path) -> None:
     found = judge([(case.label, case.cell) for case in PORT_FAN_OUT], tmp_path)
     for case in PORT_FAN_OUT:
-        status, failing, _, _ = found[case.label]
+        status, failing, _, _, seconds = found[case.label]
         assert status == case.expected, (case.label, failing)
         if case.expected == "failed":
             assert case.reason in failing[0], (case.label, failing)
+            if " raised " in case.reason:  # the learner's error, within seconds: not a 30 s timeout
+                assert seconds < 8, (case.label, seconds)
             assert all(len(t.splitlines()) == 1 for t in failing)
             said = [t for t in failing if "{" in t or "['" in t]  # a sentence, not a repr
             assert not said, (case.label, said)
@@ -158,20 +162,3 @@ def test_lesson_8s_cluster_refuses_in_one_line_and_submits_nothing(
         "a bad event",
     }
     assert found["ran"] == 0  # a refused call ran nothing
-
-
-def test_the_v09_install_says_in_one_line_why_it_cannot(tmp_path: Path) -> None:
-    clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=60)
-    done = subprocess.run(
-        [str(clone / "scripts" / "install-server.sh"), "v0.9"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "RESONATE_SERVER09_SRC": str(tmp_path / "nowhere")},
-    )
-    assert done.returncode == 1
-    (line,) = done.stderr.strip().splitlines()
-    assert "could not be installed: no source archive" in line, line
-    assert "Lesson 8 runs without it, all but its worker kill" in line
-    assert not (clone / "tools" / "bin" / "resonate-0.9.8").exists()

@@ -30,7 +30,7 @@ def notify_with_fallback(
         push = yield push_p
     except ResonateTimedoutError:
         push = missed("push", f"no answer within its {DEADLINE_S:g} s deadline")
-        # TODO: push missed: text the customer instead (an SMS under an id of its own).
+        # TODO: push missed: text the customer (an SMS, its own id), wait for it, count it as push.
 
     results = [email, sms, slack, push]
     return {

@@ -1,23 +1,86 @@
 """A learner's code run on another day: how a check tells a clock-bound id or key.
 
 A replay or a retry can come hours later, on another machine. An id or key built
-from ``time.time()``, ``time.time_ns()``, ``datetime.now()`` or ``date.today()``
-(or a minute bucket of them) changes then — and the branch is sent again. To
-show that honestly in seconds, a check runs the learner's function a second
-time with *its own* clock moved forward by ``OFFSET_S``: the clock objects in
-the function's globals are swapped for shifted ones. Nothing else in the
-process — the SDK, the harness, the timeline — sees another time.
+from the clock — ``time.time()``, a date, a formatted time, a time-based uuid, a
+clock imported inside the function — changes then, and the branch is sent again.
+To show that honestly in seconds, a check runs the learner's code in a process of
+its own whose whole clock reads ``OFFSET_S`` later (``another_day``): libfaketime,
+preloaded into that process (PyPI's ``libfaketime`` wheel ships the library), moves
+every wall-clock read in it, whatever reads it; its monotonic clock stays, so sleeps
+and timeouts keep their length. What the harness records there subtracts the shift
+(``lab.orders.wall``).
+
+Where libfaketime cannot load (it is Linux-only here), the process says so and
+moves the clocks it can name instead: the clock objects in the learner's module
+(``shift_module``, ``on_another_day``). ``clock_moved`` tells which happened.
 """
 
 from __future__ import annotations
 
 import datetime as _datetime
+import importlib.util
+import os
+import platform
+import sys
 import time as _time
 import types
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 OFFSET_S = 26 * 3600 + 61  # a day, two hours and a minute later: another date, hour and minute
+
+
+_ELF_MACHINE = {"x86_64": 62, "aarch64": 183}  # e_machine of an ELF shared library
+
+
+def library() -> Path | None:
+    """libfaketime's shared library from the ``libfaketime`` wheel, if this machine can load it.
+
+    The wheel ships one build, for x86-64 Linux: elsewhere (macOS, ARM) there is none.
+    """
+    spec = importlib.util.find_spec("libfaketime")
+    if sys.platform != "linux" or spec is None or not spec.submodule_search_locations:
+        return None
+    found = Path(spec.submodule_search_locations[0]) / "vendor/libfaketime/src/libfaketime.so.1"
+    try:
+        machine = int.from_bytes(found.read_bytes()[18:20], "little")
+    except OSError:
+        return None
+    return found if machine == _ELF_MACHINE.get(platform.machine()) else None
+
+
+def another_day(offset: float = OFFSET_S) -> dict[str, str]:
+    """The environment of a child process whose whole clock reads ``offset`` seconds later.
+
+    Such a process must not write its environment once a thread runs: libfaketime reads
+    it in every timed wait (each wait for the GIL), and ``putenv`` beside that read can
+    free the array under it (SIGSEGV; ``lab.clusters.worker`` sets its own first).
+    """
+    env = {"LAB_CLOCK_OFFSET": f"{offset:g}", "LAB_CLOCK_EXPECTED": f"{_time.time() + offset}"}
+    lib = library()
+    if lib is not None:
+        env |= {
+            "LD_PRELOAD": f"{lib} {os.environ.get('LD_PRELOAD', '')}".strip(),
+            "FAKETIME": f"+{offset:g}",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            "FAKETIME_CACHE_DURATION": "604800",  # read FAKETIME once, at start-up
+        }
+    return env
+
+
+def clock_moved() -> bool:
+    """In a process started with ``another_day``: did libfaketime move its clock?"""
+    from lab.orders.wall import MOVED
+
+    return MOVED
+
+
+def move_names_if_needed(module: types.ModuleType) -> None:
+    """In an ``another_day`` process whose clock did not move: move the module's clocks."""
+    offset = float(os.environ.get("LAB_CLOCK_OFFSET") or 0)
+    if offset and not clock_moved():
+        shift_module(module, offset)
 
 
 def _shifted_time_module(offset: float) -> types.ModuleType:

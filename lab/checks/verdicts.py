@@ -23,10 +23,12 @@ from pathlib import Path
 from types import CodeType, FunctionType
 from typing import Any
 
-from lab.errors import Refused
+from lab.checks.practice_cells import did_not_run, listen
+from lab.errors import Interrupted, Refused
 from lab.paths import PROJECT
 
 FOLDER = PROJECT / "exercises"
+listen()  # how each practice cell ended (lab.checks.practice_cells)
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,21 @@ class Exercise:
         self, fn: Callable[..., Any] | None = None, *, live: bool = True, quiet: bool = False
     ) -> Verdict:
         """Run the learner's function for real, judge what happened, print the verdict."""
+        stopped = "" if fn is not None else did_not_run(self.function)
         fn = fn if fn is not None else from_notebook(self.function)
+        if stopped:  # the kernel holds an earlier definition, or none: judge neither
+            held = "an earlier" if fn is not None else "no"
+            return self._verdict(
+                [
+                    Criterion(
+                        False,
+                        f"your practice cell did not run: {stopped}; the kernel holds "
+                        f"{held} {self.function}. Fix the cell, run it, then check again",
+                    )
+                ],
+                None,
+                quiet=quiet,
+            )
         if fn is None:
             verdict = self.last = Verdict(self.name, "not attempted")
             self._emit("check", "not attempted")
@@ -197,14 +213,24 @@ class Exercise:
             criteria = self.judge(ran, answer)
         except (LearnerError, Refused) as e:
             criteria = [Criterion(False, str(e))]
+        except KeyboardInterrupt:
+            self._emit("check", "error", criterion="interrupted")
+            msg = f"the check of {self.name} stopped before its verdict; run {self.name}.check() again"
+            raise Interrupted(msg) from None
         except BaseException as e:
             self._emit("check", "error", criterion=f"{type(e).__name__}: {e}")
             raise
-        verdict = Verdict(
+        verdict = self._verdict(criteria, ran, quiet=True)
+        verdict.as_given = _normal(source_of(fn)) == _normal(self.practice_source())
+        if not quiet:
+            print(verdict)
+        return verdict
+
+    def _verdict(self, criteria: list[Criterion], ran: Any, *, quiet: bool) -> Verdict:
+        """The verdict, kept as ``last``, sent as an event, printed unless ``quiet``."""
+        verdict = self.last = Verdict(
             self.name, "passed" if all(c.ok for c in criteria) else "failed", criteria, ran
         )
-        verdict.as_given = _normal(source_of(fn)) == _normal(self.practice_source())
-        self.last = verdict
         failing = verdict.failing()
         self._emit("check", self._standing(), criterion=failing[0] if failing else "")
         if not quiet:

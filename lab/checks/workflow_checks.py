@@ -3,8 +3,8 @@
 A trial runs the learner's generator on a new order in this kernel (the embedded
 store), with every channel call counted from the channel's side
 (``ProviderCalls``), then *replays* it: the same order again, from the top, on a
-fresh store, with the learner's clock a day later (``lab.checks.clock``) — what another
-worker does after a crash, tomorrow — next to another order. Deterministic branch
+fresh store, in a process whose clock reads a day later (``lab.checks.replay``) — what
+another worker does after a crash, tomorrow — next to another order. Deterministic branch
 ids come out the same on the replay and differ from the other order's; ids from
 ``uuid4()``, ``time.time_ns()``, a date or a minute bucket do not, and the verdict
 says so. Any deterministic function of the order and channel passes.
@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from lab.checks import replay
 from lab.checks.clock import on_another_day
 from lab.checks.provider_calls import ProviderCalls
 from lab.checks.verdicts import Answer, Criterion, Exercise, LearnerError
@@ -35,6 +36,7 @@ class Trial:
     plain: Counter  # calls of each channel that did not go through Resonate
     replay: dict[str, set[str]]  # the branch ids of the same order, replayed a day later
     other: dict[str, set[str]]  # the branch ids of another order
+    replay_error: str | None = None  # what the replayed workflow raised
 
     @property
     def ids(self) -> dict[str, set[str]]:
@@ -44,7 +46,7 @@ class Trial:
         return getattr(self.run, name)
 
 
-def _lab(ledger: str = "ledger.sqlite") -> Any:
+def _lab(ledger: str = "checks.sqlite") -> Any:
     from lab.orders.runtime import Lab
     from lab.paths import run_dir
 
@@ -62,32 +64,48 @@ def run_trial(
     """The learner's workflow on a new order, then its replay a day later and another order."""
     from lab.orders.events import new_event
 
-    lab = _lab()
+    lab, replays, event = _lab(), _lab("replays.sqlite"), new_event()
+    job = replay.prepare(answer.fn, event, faults, replays.ledger.path)  # before: no memory
     with ProviderCalls(answer.codes()) as calls:
         try:
             run = lab.run(
-                workflow=answer.fn, live=live, title=title, faults=faults, timeout=timeout
+                event, workflow=answer.fn, live=live, title=title, faults=faults, timeout=timeout
             )
-        except Refused as e:  # not a generator function: said before anything ran
-            raise LearnerError(f"{answer.name}: {e}") from None
         except Exception as e:  # noqa: BLE001 - the learner's workflow raised: that is the verdict
+            if job is not None:
+                job.unlink(missing_ok=True)
+            if isinstance(e, Refused):  # not a generator function: said before anything ran
+                raise LearnerError(f"{answer.name}: {e}") from None
             raise LearnerError(answer.raised(e, line=calls.line_of(e))) from None
-        replays = _lab("replays.sqlite")
-        tomorrow = on_another_day(answer.fn)
-        tomorrow.__name__ = f"{answer.name}_replayed_{next(_replays)}"  # its own registration
-        again = replays.start(run.event, workflow=tomorrow, faults=faults)
+        again = replay.start(job) if job is not None else None
         other = replays.start(new_event(), workflow=answer.fn, faults=faults)
-        for r in (again, other):
-            try:
-                r.wait(min(30, timeout))
-            except Exception:  # noqa: BLE001 - the ids it used are what is judged
-                pass
+        try:
+            other.wait(min(30, timeout))
+        except Exception:  # noqa: BLE001 - the ids it used are what is judged
+            pass
+        replayed = replay.finish(again) if again is not None else None
+        if replayed is None:  # it cannot travel, or its process did not run: replay it here
+            replayed = _replay_here(answer, event, faults, replays, timeout)
     return Trial(
         run,
-        calls.plain(run.order_id),
-        branch_ids(again.order_id, again.ledger),
+        calls.plain(run.order_id) + replayed.plain,
+        replayed.ids,
         branch_ids(other.order_id, other.ledger),
+        replayed.error,
     )
+
+
+def _replay_here(answer: Answer, event: dict, faults: Any, replays: Any, timeout: float) -> Any:
+    """The replay in this kernel, moving only the clocks it can name (``lab.checks.clock``);
+    its channel calls are counted by the kernel's ``ProviderCalls``."""
+    tomorrow = on_another_day(answer.fn)
+    tomorrow.__name__ = f"{answer.name}_replayed_{next(_replays)}"  # its own registration
+    again, error = replays.start(event, workflow=tomorrow, faults=faults), None
+    try:
+        again.wait(min(30, timeout))
+    except Exception as e:  # noqa: BLE001 - said to the learner, with the ids it used
+        error = f"{type(e).__name__}: {str(e)[:160]}"
+    return replay.Replayed(branch_ids(again.order_id, again.ledger), Counter(), error)
 
 
 def completed(trial: Trial, answer: Answer) -> Criterion:
@@ -188,6 +206,20 @@ def _stored(run: Run, promise_id: str) -> str | None:
 def ids_survive_a_replay(trial: Trial) -> Criterion:
     """The same ids on a replay a day later; none shared with another order."""
     ids = trial.ids
+    if trial.replay_error:
+        return Criterion(
+            False,
+            f"replayed a day later in another process, your workflow raised "
+            f"{trial.replay_error}: a replay runs on whichever worker is up, with none of "
+            "this kernel's memory",
+        )
+    unreplayed = [c for c in CHANNELS if c in ids and not trial.replay.get(c)]
+    if unreplayed:
+        return Criterion(
+            False,
+            f"replayed a day later, the workflow never ran {', '.join(unreplayed)}: a replay "
+            "must take the same path, with the same ids",
+        )
     for c in CHANNELS:
         if c in ids and trial.replay.get(c) and trial.replay[c] != ids[c]:
             before, after = sorted(ids[c])[0], sorted(trial.replay[c])[0]

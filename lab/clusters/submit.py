@@ -1,14 +1,14 @@
 """Submit one order from a process of its own.
 
     python -m lab.clusters.submit --server http://127.0.0.1:8001 --poll-port 8002 --event '{...}'
-    python -m lab.clusters.submit ... --event '{...}' --cell answer.py --function submit [--clock-offset S]
+    python -m lab.clusters.submit ... --event '{...}' --cell answer.py --function submit
 
 Connects as a client (a group of its own: it runs no task). The first form is the
 duplicate-submission demo: it prints ``ready``, waits for a line on stdin so that
 two submitters can go at the same moment, submits ``notify/<order_id>`` and prints
 the workflow's result as JSON. The second is lesson 5's exercise: an event
 redelivered to *another* process, which has none of the kernel's memory — it loads
-the learner's cell from a file (its clocks ``S`` seconds ahead, ``lab.checks.clock``), calls
+the learner's cell from a file (on another day: ``lab.checks.clock``), calls
 ``function(resonate, event)`` and prints ``{"id": …, "result": …}`` or
 ``{"error": …}`` as JSON.
 """
@@ -30,7 +30,7 @@ def _learner(args: argparse.Namespace, resonate: Resonate, event: dict) -> dict:
     from lab.clusters.worker import load_function
 
     try:
-        fn = load_function(args.cell, args.function, args.clock_offset)
+        fn = load_function(args.cell, args.function)
         handle = fn(resonate, event)
         return {"id": getattr(handle, "id", None), "result": handle.result(timeout=60)}
     except Exception as e:  # noqa: BLE001 - the learner's code failed: reported, as data
@@ -48,7 +48,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--event", required=True, help="the order.confirmed event as JSON")
     parser.add_argument("--cell", help="a learner's cell, as a Python file")
     parser.add_argument("--function", default="submit", help="the function in --cell to call")
-    parser.add_argument("--clock-offset", type=float, default=0, metavar="S")
     args = parser.parse_args(argv)
     watch_parent()
     event = json.loads(args.event)

@@ -10,6 +10,8 @@
 # The legacy server v0.7.25 (the default) -- it tries, in order:
 #   1. tools/bin/resonate already there, reporting 0.7.25 and built with
 #      this project's patches (tools/bin/resonate.patches) -> done
+#   1b. the binary this machine built last for another clone (same source, same patches),
+#      kept in ${XDG_CACHE_HOME:-~/.cache}/resonate-lessons -> copied, in a second
 #   2. the upstream source archives in $RESONATE_SERVER_SRC (default:
 #      ../shared/vendor/resonate-legacy-server when that folder exists):
 #      checksums verified, patched, built with Go (about 2 minutes on 2 cores; cgo)
@@ -21,17 +23,21 @@
 # v0.7.25 is the last legacy release (v0.8.x carry replace directives; v0.9.x is
 # a different server the 0.6 SDK does not speak).
 #
-# The server v0.9.8 (v0.9) -- on demand only, never on the launch path of lessons 0-7:
+# The server v0.9.8 (v0.9):
 #   1. tools/bin/resonate-0.9.8 already there, reporting 0.9.8 -> done
-#   2. the source archive in $RESONATE_SERVER09_SRC (default ../shared/vendor/resonate-server):
-#      checksum verified, unpacked, built with cargo (--locked: upstream's Cargo.lock; the
-#      crates from the crates registry). An unoptimised build without debug info: about
-#      4 minutes on 2 cores, against 13 for --release, and quick enough for a lesson's orders.
-#      Its build folder is kept in ${XDG_CACHE_HOME:-~/.cache}/resonate-lessons, so another
-#      clone on the same machine builds again in seconds (as Go's build cache does for 0.7.25).
+#   2. its source: the archive in $RESONATE_SERVER09_SRC (default ../shared/vendor/resonate-server)
+#      with its SHA256SUMS, else upstream's source archive of the tag, downloaded from
+#      $RESONATE_SERVER09_URL (default GitHub's archive of tag v0.9.8) and accepted only if its
+#      files hash to CONTENT09 -- a hash of every file's path and sha256, so it pins the tag's
+#      source whatever the archive's folder name or compression; then built with cargo
+#      (--locked: upstream's Cargo.lock; the crates from the crates registry). An unoptimised
+#      build without debug info: about 4 minutes on 2 cores, against 13 for --release, and
+#      quick enough for a lesson's orders. Its build folder is kept in
+#      ${XDG_CACHE_HOME:-~/.cache}/resonate-lessons, so another clone on the same machine
+#      builds again in seconds (as Go's build cache does for 0.7.25).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="$ROOT/tools/bin"
+BIN="${RESONATE_TOOLS_BIN:-$ROOT/tools/bin}"
 VERSION=0.7.25
 MODULE=github.com/resonatehq/resonate
 PATCHES=("$ROOT"/scripts/patches/*.patch)
@@ -42,6 +48,11 @@ tried=()
 
 say() { echo "install-server: $*" >&2; }
 
+# One build of each server at a time: scripts/lessons starts both in the background
+# (lab/servers/builds.py), and a second run waits for the first, then finds it installed.
+mkdir -p "$BIN" && exec 9>"$BIN/.install-${1:-legacy}.lock" && flock 9 ||
+  { say "error: cannot write $BIN"; exit 1; }
+
 if [ "${1:-}" = "v0.9" ]; then
   V09=0.9.8
   SRC09="${RESONATE_SERVER09_SRC:-$ROOT/../shared/vendor/resonate-server}"
@@ -51,17 +62,34 @@ if [ "${1:-}" = "v0.9" ]; then
     echo "Resonate server $V09 already installed at $BIN/resonate-$V09"
     exit 0
   fi
+  URL09="${RESONATE_SERVER09_URL:-https://github.com/resonatehq/resonate/archive/refs/tags/v$V09.tar.gz}"
+  CONTENT09=cde3cb8fe614e20ef6d0db252ee8cdcff23dc9dbcbe76c9a5d6ce103f9a042e6  # tag v0.9.8's 51 files
   fail() { say "error: the Resonate server $V09 could not be installed: $*. Lesson 8 runs without it, all but its worker kill."; exit 1; }
-  [ -f "$SRC09/SHA256SUMS" ] || fail "no source archive (no $SRC09/SHA256SUMS; set RESONATE_SERVER09_SRC)"
   command -v cargo >/dev/null || fail "cargo is not installed (https://rustup.rs)"
-  (cd "$SRC09" && sha256sum --quiet -c SHA256SUMS) >/dev/null 2>&1 || fail "checksums in $SRC09/SHA256SUMS do not match"
-  sum="$(sha256sum "$SRC09/resonate-server-v$V09.tar.gz" | cut -c1-16)"
-  src="$CACHE/resonate-server-$V09-$sum"  # a stable path: cargo's fingerprints then match next time
+  # One folder per pinned source (the vendored archive's first 16 hex digits, kept so an
+  # existing build stays warm): cargo's fingerprints match the next time.
+  src="$CACHE/resonate-server-$V09-8baf462fdecc7d46"
   mkdir -p "$CACHE" "$BIN" || fail "cannot write $CACHE"
+  tmp="$(mktemp -d "$CACHE/unpack.XXXXXX")" || fail "cannot write $CACHE"
+  trap 'rm -rf "$tmp"' EXIT
+  if [ -f "$SRC09/SHA256SUMS" ]; then
+    (cd "$SRC09" && sha256sum --quiet -c SHA256SUMS) >/dev/null 2>&1 || fail "checksums in $SRC09/SHA256SUMS do not match"
+    archive="$SRC09/resonate-server-v$V09.tar.gz" from="$SRC09"
+  else
+    command -v curl >/dev/null || fail "no source archive in $SRC09 and no curl to download $URL09"
+    say "downloading the source of v$V09 from $URL09..."
+    archive="$tmp/source.tar.gz" from="$URL09"
+    curl -fsSL --connect-timeout 20 --max-time 600 --retry 2 -o "$archive" "$URL09" 2>"$tmp/curl.log" ||
+      fail "could not download $URL09: $(tail -n 1 "$tmp/curl.log")"
+  fi
+  mkdir -p "$tmp/src" && tar xzf "$archive" -C "$tmp/src" --strip-components=1 ||
+    fail "could not unpack the archive from $from"
+  content="$( (cd "$tmp/src" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1)"
+  [ "$content" = "$CONTENT09" ] ||
+    fail "the archive from $from is not tag v$V09's source (its files hash to $content, not $CONTENT09)"
+  say "the source from $from is tag v$V09's (its files hash to the pinned ${CONTENT09:0:16}…)"
   if [ ! -f "$src/Cargo.lock" ]; then
-    rm -rf "$src.tmp" && mkdir -p "$src.tmp" &&
-      tar xzf "$SRC09/resonate-server-v$V09.tar.gz" -C "$src.tmp" --strip-components=1 &&
-      mv "$src.tmp" "$src" || fail "could not unpack $SRC09/resonate-server-v$V09.tar.gz"
+    rm -rf "$src" && mv "$tmp/src" "$src" || fail "could not move the source into $CACHE"
   fi
   log="$CACHE/build-$V09.log"
   say "building the Resonate server $V09 with cargo (about 4 minutes on 2 cores the first time; log: $log)..."
@@ -93,9 +121,20 @@ patch_and_build() {
   echo "$PATCH_SUM" >"$BIN/resonate.patches"
 }
 
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/resonate-lessons"
+CACHED="$CACHE/resonate-$VERSION-$PATCH_SUM"  # this machine's last build of the same source
+
 done_with() {
+  mkdir -p "$CACHE" && cp "$BIN/resonate" "$CACHED.tmp" && mv "$CACHED.tmp" "$CACHED" || true
   say "Resonate server $VERSION installed at $BIN/resonate ($1)"
   exit 0
+}
+
+# 1b. built on this machine before, for another clone: the same source and patches
+from_cache() {
+  [ -x "$CACHED" ] || { echo "not built on this machine before"; return 1; }
+  cp "$CACHED" "$BIN/resonate.tmp" && mv "$BIN/resonate.tmp" "$BIN/resonate" &&
+    echo "$PATCH_SUM" >"$BIN/resonate.patches" || { echo "could not copy $CACHED"; return 1; }
 }
 
 # 1. already there
@@ -142,7 +181,7 @@ from_module() {
   patch_and_build "$work/src" "$work/build.log"
 }
 
-for step in from_source from_module; do
+for step in from_cache from_source from_module; do
   if why="$($step)" && installed; then
     done_with "$step"
   fi

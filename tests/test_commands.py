@@ -151,3 +151,126 @@ def test_test_command_passes_its_arguments_to_pytest() -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout
     assert "3.13 fast suite is skipped" in done.stderr  # arguments chose the tests
+
+
+# -- the first launch: both servers build in the background, from upstream's archives
+
+VENDORED09 = ROOT.parent / "shared" / "vendor" / "resonate-server" / "resonate-server-v0.9.8.tar.gz"
+
+
+def _install09(tmp_path: Path, url: str) -> subprocess.CompletedProcess:
+    """scripts/install-server.sh v0.9 as a real user's clone runs it: no vendored source, a URL."""
+    return subprocess.run(
+        [str(ROOT / "scripts" / "install-server.sh"), "v0.9"],
+        capture_output=True,
+        text=True,
+        timeout=1200,  # a cold cargo build; seconds when this machine built it before
+        env={
+            **os.environ,
+            "RESONATE_SERVER09_SRC": str(tmp_path / "nowhere"),
+            "RESONATE_SERVER09_URL": url,
+            "RESONATE_TOOLS_BIN": str(tmp_path / "bin"),
+        },
+    )
+
+
+def _repacked(tmp_path: Path, folder: str, change: str | None = None) -> Path:
+    """The vendored archive under another folder name (as GitHub names it), optionally edited."""
+    work = tmp_path / "repack"
+    work.mkdir()
+    subprocess.run(["tar", "xzf", str(VENDORED09), "-C", str(work)], check=True)
+    (work / "resonate-server-0.9.8").rename(work / folder)
+    if change:
+        with (work / folder / change).open("a") as f:
+            f.write("\n// one line more\n")
+    out = tmp_path / f"{folder}.tar.gz"
+    subprocess.run(["tar", "czf", str(out), "-C", str(work), folder], check=True)
+    return out
+
+
+@pytest.mark.skipif(not VENDORED09.is_file(), reason="needs ../shared's copy to serve as upstream")
+def test_the_v09_server_installs_from_upstreams_archive_pinned_by_its_content(
+    tmp_path: Path,
+) -> None:
+    """No ../shared: the tag's archive from a URL, accepted because its files are the tag's."""
+    archive = _repacked(tmp_path, "resonate-0.9.8")  # GitHub's folder name, other gzip bytes
+    done = _install09(tmp_path, archive.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"downloading the source of v0.9.8 from {archive.as_uri()}" in done.stderr
+    assert "is tag v0.9.8's (its files hash to the pinned" in done.stderr
+    binary = tmp_path / "bin" / "resonate-0.9.8"
+    version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=30)
+    assert version.stdout.strip() == "resonate 0.9.8"
+
+
+@pytest.mark.skipif(not VENDORED09.is_file(), reason="needs ../shared's copy to serve as upstream")
+def test_the_v09_install_refuses_another_source_in_one_line(tmp_path: Path) -> None:
+    tampered = _repacked(tmp_path, "resonate-0.9.8", change="Cargo.toml")
+    done = _install09(tmp_path, tampered.as_uri())
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert "could not be installed: the archive from file://" in last, done.stderr
+    assert "is not tag v0.9.8's source (its files hash to" in last
+    assert "Lesson 8 runs without it, all but its worker kill" in last
+    assert not (tmp_path / "bin" / "resonate-0.9.8").exists()
+    gone = _install09(tmp_path, (tmp_path / "no-such.tar.gz").as_uri())
+    assert gone.returncode == 1 and "could not download file://" in gone.stderr.splitlines()[-1]
+
+
+VENDORED07 = ROOT.parent / "shared" / "vendor" / "resonate-legacy-server"
+PROBE = """
+import json, sys
+from lab.course.readiness import check_server09, check_server_answers, check_server_installed
+from lab.lessons.cells import _server09
+checks = [check_server_installed(), check_server_answers(), check_server09()]
+print(json.dumps([[c.sign, str(c)] for c in checks] + [list(_server09())]))
+"""
+
+
+@pytest.mark.skipif(
+    not (VENDORED07.is_dir() and VENDORED09.is_file()), reason="needs ../shared as upstream"
+)
+def test_the_first_launch_builds_both_servers_and_lesson_0_shows_how_far(tmp_path: Path) -> None:
+    """A fresh clone, its launcher's build step: '…' with progress while a server builds, then ✓."""
+    import fcntl
+    import json
+
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=60)
+    env = {  # a real user's clone: no ../shared, upstream's archive by URL (here a file)
+        **{k: v for k, v in os.environ.items() if not k.startswith("RESONATE_")},
+        "RESONATE_SERVER_SRC": str(VENDORED07),
+        "RESONATE_SERVER09_SRC": str(tmp_path / "nowhere"),
+        "RESONATE_SERVER09_URL": VENDORED09.as_uri(),
+    }
+    python = str(ROOT / ".venv" / "bin" / "python")
+
+    def probe() -> list:
+        done = subprocess.run(
+            [python, "-c", PROBE], cwd=clone, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    bins = clone / "tools" / "bin"
+    bins.mkdir(parents=True)
+    with (bins / ".install-legacy.lock").open("w") as held:  # a build by hand, still running
+        fcntl.flock(held, fcntl.LOCK_EX)
+        started = subprocess.run(
+            [python, "-m", "lab.servers.builds"], cwd=clone, env=env, capture_output=True, text=True
+        )
+        assert "legacy Resonate server: building in the background (about 2 min" in started.stderr
+        waiting = probe()
+    installed, answers, _, _ = waiting
+    assert installed[0] == "…" and "building in the background, 1 of ~2 min" in installed[1]
+    assert answers[0] == "…" and "run this again in a minute" in answers[1], answers
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        installed, answers, v09, row = found = probe()
+        if installed[0] != "…" and v09[0] != "…":
+            break
+        time.sleep(2)
+    assert [installed[0], answers[0], v09[0]] == ["✓", "✓", "✓"], found
+    assert row[2] == "✓", row  # lesson 0's environment table: the same sign as preflight's
+    log = (clone / "tools" / "builds" / "v0.9.log").read_text()
+    assert "is tag v0.9.8's (its files hash to the pinned" in log, log[-2000:]

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from lab.servers.builds import building, progress
+
+AGAIN = "run this again in a minute; lessons 0–3 need no server"
+
 
 @dataclass(frozen=True)
 class Check:
@@ -22,16 +26,18 @@ class Check:
     ok: bool
     found: str
     fix: str = ""
-    optional: bool = False  # a lesson's extra, built on demand: "–" when missing, still ready
+    optional: bool = False  # a lesson's extra: "–" when missing, still ready
+    pending: bool = False  # building in the background since the first launch: "…"
+
+    @property
+    def sign(self) -> str:
+        return "✓" if self.ok else "…" if self.pending else "–" if self.optional else "✗"
 
     def __str__(self) -> str:
-        sign = "✓" if self.ok else "–" if self.optional else "✗"
-        line = f"{sign} {self.what}: {self.found}"
-        return (
-            line
-            if self.ok
-            else f"{line}\n    {'to have it' if self.optional else 'fix'}: {self.fix}"
-        )
+        line = f"{self.sign} {self.what}: {self.found}"
+        if self.ok:
+            return line
+        return f"{line}\n    {'meanwhile' if self.pending else 'to have it' if self.optional else 'fix'}: {self.fix}"
 
     @property
     def ready(self) -> bool:
@@ -75,11 +81,13 @@ def check_server_installed() -> Check:
     from lab.servers.legacy import VERSION, server_binary
 
     binary = server_binary()
+    if binary is None and building("legacy"):
+        return Check("Resonate server", False, progress("legacy"), AGAIN, pending=True)
     if binary is None:
         return Check(
             "Resonate server installed",
             False,
-            "no binary (RESONATE_SERVER_BIN, tools/bin/resonate, PATH)",
+            progress("legacy") or "no binary (RESONATE_SERVER_BIN, tools/bin/resonate, PATH)",
             "scripts/install-server.sh (about 2 minutes the first time); lessons 0-3 work without it",
         )
     out = subprocess.run(
@@ -97,8 +105,14 @@ def check_server_answers() -> Check:
     from lab.servers.legacy import LocalServer, ServerUnavailable, server_binary
 
     if server_binary() is None:
+        pending = building("legacy")
+        why = "not installed yet: it is building" if pending else "not installed"
         return Check(
-            "server starts and answers", False, "not installed", "scripts/install-server.sh"
+            "server starts and answers",
+            False,
+            why,
+            AGAIN if pending else "scripts/install-server.sh",
+            pending=pending,
         )
     with tempfile.TemporaryDirectory() as folder:
         began = time.monotonic()
@@ -204,9 +218,11 @@ def check_server09() -> Check:
 
     what = f"lesson 8's worker kill, the Resonate server {VERSION}"
     found = binary()
+    if found is None and building("v0.9"):
+        return Check(what, False, progress("v0.9"), AGAIN, optional=True, pending=True)
     if found is None:
         fix = f"{INSTALL} (a cargo build, about 4 minutes); the rest of lesson 8 runs without it"
-        return Check(what, False, "not built", fix, optional=True)
+        return Check(what, False, progress("v0.9") or "not built", fix, optional=True)
     out = subprocess.run([found, "--version"], capture_output=True, text=True, timeout=10)
     version_line = out.stdout.strip()
     return Check(what, version_line.endswith(VERSION), f"{found}: {version_line}", INSTALL)

@@ -145,7 +145,13 @@ class LocalServer:
     ) -> None:
         self.binary = binary or server_binary()
         if not self.binary:
-            msg = f"the Resonate server {VERSION} is not installed. {how_to_get_one()}"
+            from lab.servers.builds import building, progress
+
+            msg = (
+                f"the Resonate server {VERSION} is {progress('legacy')}: run this cell again when it is done"
+                if building("legacy")
+                else f"the Resonate server {VERSION} is not installed. {how_to_get_one()}"
+            )
             raise ServerUnavailable(msg)
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,10 @@
 """Today's Resonate server, v0.9.8 (Rust), for lesson 8's worker kill on resonate-sdk 0.8.
 
 The 0.6 lessons run the legacy server (``lab.servers.legacy``); 0.8 speaks only v0.9+.
-It is not on the launch path of lessons 0–7: ``scripts/install-server.sh v0.9``
-builds it on demand from ``../shared/vendor/resonate-server`` into
-``tools/bin/resonate-0.9.8`` (an unoptimised cargo build, about 4 minutes the first time).
-Until then the lesson's kill section answers with that one line.
+``scripts/lessons`` builds it in the background at first launch (``lab.servers.builds``;
+``scripts/install-server.sh v0.9``: upstream's source, pinned, an unoptimised cargo build
+of about 4 minutes) into ``tools/bin/resonate-0.9.8``. Until then the lesson's kill
+section answers with one line: how far the build is, or how to have it.
 
 ``Server09`` runs it for the kernel: its HTTP API (which also carries 0.8's
 SSE transport) on a free port of 127.0.0.1, its promises in a SQLite file in
@@ -36,8 +36,8 @@ from lab.servers.processes import spawn
 VERSION = "0.9.8"
 INSTALL = "scripts/install-server.sh v0.9"
 HOW_TO_GET_ONE = (
-    f"Build it once with `{INSTALL}` in a terminal (a cargo build from "
-    "../shared/vendor/resonate-server, about 4 minutes on 2 cores), "
+    f"Build it once with `{INSTALL}` in a terminal (a cargo build of upstream's "
+    "source for the tag, about 4 minutes on 2 cores), "
     "then run this cell again. The rest of this lesson needs no server."
 )
 
@@ -60,7 +60,13 @@ class Server09:
     def __init__(self, run_dir: str | os.PathLike[str]) -> None:
         found = binary()
         if not found:
-            msg = f"the Resonate server {VERSION} is not installed. {HOW_TO_GET_ONE}"
+            from lab.servers.builds import building, progress
+
+            msg = (
+                f"the Resonate server {VERSION} is {progress('v0.9')}: run this cell again when it is done"
+                if building("v0.9")
+                else f"the Resonate server {VERSION} is not installed. {HOW_TO_GET_ONE}"
+            )
             raise Server09Unavailable(msg)
         self.binary = found
         self.run_dir = Path(run_dir)

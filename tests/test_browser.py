@@ -240,14 +240,27 @@ def save(page, repo: Path, name: str) -> None:
 
 
 def scroll_to(chart) -> None:
-    """Scroll a live chart into view; it may be redrawn (replaced in the page) while we do."""
-    for _ in range(5):
+    """Scroll a live chart into view. A live chart is replaced in the page at every frame (each
+    0.1 s), so Playwright's scroll, which waits for the element to hold still, can miss it every
+    time under load; the page's own scrollIntoView acts on whichever frame is there, in one step."""
+    for _ in range(20):
         try:
-            chart.scroll_into_view_if_needed(timeout=5_000)
+            chart.evaluate("e => e.scrollIntoView({block: 'center'})", timeout=5_000)
             return
         except PlaywrightError:  # "not attached to the DOM": the widget drew its next frame
-            time.sleep(0.2)
-    chart.scroll_into_view_if_needed(timeout=5_000)
+            time.sleep(0.1)
+    chart.evaluate("e => e.scrollIntoView({block: 'center'})", timeout=5_000)
+
+
+def assert_each_sent_once_or_said_why(page, panel) -> None:
+    """Each channel reached the customer once, or twice and the panel says why: it was sent but
+    its result was not stored on the server when the worker or the server died (at-least-once)."""
+    ledger = panel.locator("table.lab-table", has_text="Send ledger")
+    said = panel.inner_text()
+    for channel in ("email", "sms", "slack", "push"):
+        row = ledger.locator("tr", has=page.locator(f"td:text-is('{channel}')")).inner_text()
+        if "✓ once" not in row:
+            assert "⚠ 2 times" in row and f"{channel} was sent " in said, (row, said)
 
 
 def screenshot(page, name: str) -> None:
@@ -286,6 +299,32 @@ def reload_and_find(page: object, text: str, charts: int) -> None:
     page.wait_for_function(
         f"() => document.querySelectorAll('svg.lab-timeline').length >= {charts}", timeout=30_000
     )
+
+
+RUN_IN_A_NEW_CELL = """(code) => {
+  const app = window.jupyterapp, nb = app.shell.currentWidget.content;
+  nb.activeCellIndex = nb.widgets.length - 1;
+  app.commands.execute('notebook:insert-cell-below').then(() => {
+    nb.activeCell.model.sharedModel.setSource(code);
+    app.commands.execute('notebook:run-cell');  // not awaited: ■ comes while it runs
+  });
+}"""
+LAST_OUTPUT = """() => {
+  const nb = window.jupyterapp.shell.currentWidget.content, cell = nb.widgets[nb.widgets.length - 1];
+  return cell.node.querySelector('.jp-OutputArea') ? cell.node.querySelector('.jp-OutputArea').innerText : '';
+}"""
+
+
+def interrupt_in_a_new_cell(page: object, code: str, after_ms: int, shows: str) -> str:
+    """A learner adds a cell, runs it, presses ■ ``after_ms`` in: the cell's output, once it shows ``shows``."""
+    page.evaluate(RUN_IN_A_NEW_CELL, code)
+    page.wait_for_timeout(after_ms)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:interrupt-kernel')")
+    page.wait_for_function(
+        f"() => ({LAST_OUTPUT})().includes({shows!r})", timeout=20_000, polling=200
+    )
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=30_000)
+    return page.evaluate(LAST_OUTPUT)
 
 
 def test_sequential_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
@@ -403,9 +442,7 @@ def test_worker_kills_clicked_in_browser(jupyter: tuple[str, Path], browser: obj
     live = panel.locator("svg.lab-timeline")
     assert live.locator("rect.bar[data-channel='email'][data-outcome='killed']").count() == 1
     assert live.locator("rect.bar[data-channel='email'][data-outcome='sent']").count() == 1
-    assert (
-        panel.locator("table.lab-table", has_text="Send ledger").locator("text=✓ once").count() == 4
-    )
+    assert_each_sent_once_or_said_why(page, panel)
     assert_timelines_readable(page)
     scroll_to(live)
     panel.screenshot(path=artifact("04_worker_kills-panel"))
@@ -427,9 +464,7 @@ def test_server_crash_clicked_in_browser(jupyter: tuple[str, Path], browser: obj
         "button", has_text="Run a new order"
     ).click()  # scheduled: killed at 200 ms, back 1 s later
     panel.locator("text=after the restart").wait_for(timeout=40_000)
-    assert (
-        panel.locator("table.lab-table", has_text="Send ledger").locator("text=✓ once").count() == 4
-    )
+    assert_each_sent_once_or_said_why(page, panel)
     assert (
         panel.locator("table.lab-table", has_text="Durable promises")
         .locator("text=RESOLVED")
@@ -484,6 +519,15 @@ def test_deadlines_clicked_in_browser(jupyter: tuple[str, Path], browser: object
     assert_readable_in_every_theme(page, "07_deadlines.ipynb")
     save(page, repo, "07_deadlines.ipynb")
     assert not errors
+    # A learner reloads the tab: the charts and what provider_back said are still there.
+    reload_and_find(page, "push was delivered by attempt 1", charts.count())
+    # ■ while watching a held order: one line, what goes on, and where it is.
+    said = interrupt_in_a_new_cell(
+        page, 'again = watch(lab, seconds=8, faults={"push": Fault(down=True)})', 1500, "lab.last"
+    )
+    assert "Interrupted: this cell stopped watching notify/" in said, said
+    assert "the order goes on in the background (16 workers), and lab.last is it" in said, said
+    assert "Traceback" not in said and "KeyboardInterrupt" not in said, said
 
 
 def test_todays_sdk_runs_in_its_own_kernel_in_browser(
@@ -524,6 +568,10 @@ def test_todays_sdk_runs_in_its_own_kernel_in_browser(
     # A learner reloads the tab: the charts (the kill's among them) and the report are still there.
     reload_and_find(page, "ran again (in flight when killed): email, sms", charts.count())
     assert page.locator("svg.lab-timeline g.mark").count() >= 1
+    # ■ during the exercise's check: one line, and how to check again.
+    said = interrupt_in_a_new_cell(page, "port_fan_out.check()", 1000, "check() again")
+    assert "Interrupted: the check of port_fan_out stopped before its verdict" in said
+    assert "Traceback" not in said and "KeyboardInterrupt" not in said, said
 
 
 def test_scaling_clicked_in_browser(jupyter: tuple[str, Path], browser: object) -> None:
@@ -601,6 +649,20 @@ CHART_TEXTS = """() => {
   }
   return out;
 }"""
+OVERLAPS = """() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('svg.lab-timeline')) {
+    const t = [...svg.querySelectorAll('text')].map(e => [e.textContent, e.getBoundingClientRect()])
+      .filter(([, r]) => r.width > 0);
+    for (let i = 0; i < t.length; i++) for (let j = i + 1; j < t.length; j++) {
+      const [a, p] = t[i], [b, q] = t[j];
+      const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+      const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+      if (w > 1 && h > 1) out.push([a, b]);
+    }
+  }
+  return out;
+}"""
 AXES = """() => [...document.querySelectorAll('svg.lab-timeline')].map(s => ({
   span: +s.dataset.spanMs, last: +s.dataset.lastMs, step: +s.dataset.stepMs,
   shared: s.dataset.sharedScale === '1',
@@ -643,6 +705,8 @@ def assert_readable_in_every_theme(page, lesson: str) -> None:
                 assert worst["ratio"] >= 4.5, (
                     f"{lesson}, {name} at {width}px: {worst['text']!r} has contrast {worst['ratio']:.2f}"
                 )
+            overlapping = page.evaluate(OVERLAPS)  # two texts of one chart over each other
+            assert not overlapping, f"{lesson}, {name} at {width}px: {overlapping[:3]}"
             clipped = [t["text"] for t in texts if not t["inside"]]
             assert not clipped, (
                 f"{lesson}, {name} at {width}px: text outside its chart: {clipped[:3]}"

@@ -27,11 +27,20 @@ from dataclasses import dataclass
 from html import escape
 from typing import Protocol
 
+from lab.draw.bar_labels import (
+    CHAR_W,
+    LEFT,
+    WIDTH,
+    bar_label,
+    bar_ms,
+    gap_label,
+    label_room,
+    place_label,
+)
 from lab.draw.theme import CHANNEL, ERROR, FAILED_FILL, GRID, INK, INK2, INK_ON, fill, stroke
 from lab.draw.timeline_words import describe
 
-WIDTH, LANE, LEFT, TOP = 760, 30, 110, 40  # TOP: the title, then a row for marks and "done"
-CHAR_W = 6.3  # the width of one character at font-size 11, near enough to keep labels inside
+LANE, TOP = 30, 40  # TOP: the title, then a row for marks and "done"
 IDLE_S = 3.0  # a live chart stops stretching its axis after this long with nothing happening
 _chart_ids = itertools.count(1)
 
@@ -113,25 +122,34 @@ def render_svg(
     shown_now = last if idle else now
     data_ms = max((shown_now - t0) * 1000, total_ms or 0, *((e - t0) * 1000 for e in events))
     shared = axis_ms is not None and axis_ms > data_ms  # stretched to match other charts
-    span = max(axis_ms or 0, data_ms, 100)
-    step = nice_step(span)
-    span = math.ceil(span / step) * step
     plot_w = WIDTH - LEFT - 20
-    bottom = TOP + LANE * len(lanes)
+    bars = [(a, *bar_ms(a, t0, shown_now)) for a in attempts]
+    span, drawn_ms = max(axis_ms or 0, data_ms, 100), data_ms
+    for _ in range(3):  # room for every bar's label beside it, never over the lane names
+        step = nice_step(span)
+        span = math.ceil(span / step) * step
+        needed, drawn_ms = label_room(bars, span, plot_w, data_ms, lane_of)
+        if needed <= span:
+            break
+        span = needed
+    # With marks (a kill, an outage), "done" gets a row of its own below the title: on the
+    # title's row a long title ran under it, on the marks' row their labels did.
+    top = TOP + (14 if marks and total_ms is not None else 0)
+    bottom = top + LANE * len(lanes)
     height = bottom + 40
 
     def x(ms: float) -> float:
         return LEFT + plot_w * min(max(0.0, ms), span) / span
 
     def mid(lane: int) -> float:
-        return TOP + lane * LANE + LANE / 2 + 4
+        return top + lane * LANE + LANE / 2 + 4
 
     words = describe(attempts, t0, title=title, total_ms=total_ms, label=total_label)
     out = [
         f"<svg xmlns='http://www.w3.org/2000/svg' class='lab-timeline' viewBox='0 0 {WIDTH} {height}' "
         f"width='100%' style='max-width:{WIDTH}px;height:auto;display:block' preserveAspectRatio='xMinYMin meet' "
         f"role='img' aria-labelledby='title-{cid} desc-{cid}' "
-        f"data-span-ms='{span}' data-plot-width='{plot_w}' data-last-ms='{round(data_ms)}' "
+        f"data-span-ms='{span}' data-plot-width='{plot_w}' data-last-ms='{round(drawn_ms)}' "
         f"data-shared-scale='{int(shared)}' data-step-ms='{step}' "
         f"font-family='sans-serif' font-size='11'>",
         f"<title id='title-{cid}'>{escape(title or 'timeline')}</title>",
@@ -145,7 +163,7 @@ def render_svg(
     ]
     for ms in range(0, int(span) + 1, step):
         out.append(
-            f"<line x1='{x(ms):.1f}' y1='{TOP - 4}' x2='{x(ms):.1f}' y2='{bottom}' {stroke(GRID)}/>"
+            f"<line x1='{x(ms):.1f}' y1='{top - 4}' x2='{x(ms):.1f}' y2='{bottom}' {stroke(GRID)}/>"
         )
         out.append(
             f"<text x='{x(ms):.1f}' y='{bottom + 14}' text-anchor='middle' {fill(INK2)}>{ms}</text>"
@@ -156,7 +174,7 @@ def render_svg(
     )
     if idle:
         out.append(
-            f"<text class='idle' x='{LEFT + plot_w}' y='{bottom + 28 - 13}' text-anchor='end' "
+            f"<text class='idle' x='{LEFT}' y='{bottom + 28}' text-anchor='start' "
             f"font-style='italic' {fill(INK2)}>… nothing for {now - last:.0f} s: still waiting</text>"
         )
     for i, lane in enumerate(lanes):
@@ -165,20 +183,18 @@ def render_svg(
         )
 
     last_of: dict[tuple[str, str], Attempt] = {}
-    for a in attempts:
+    label_end: dict[int, float] = {}  # lane -> where its last bar label ends (x)
+    for a, start_ms, end_ms in bars:
         i = lanes.index(lane_of(a))
-        start_ms = (a.started - t0) * 1000
-        end_ms = ((a.ended or shown_now) - t0) * 1000
-        y = TOP + i * LANE + 5
+        y = top + i * LANE + 5
         x0, x1 = x(start_ms), max(x(end_ms), x(start_ms) + 2)
         colour = CHANNEL.get(a.channel, "#999999")
         broken = a.outcome in ("failed", "killed")
         bar_fill = f"url(#hatch-{cid})" if broken else colour
         extra = " opacity='0.45' stroke-dasharray='3 2'" if a.outcome == "running" else ""
         edge = FAILED_FILL if broken else colour
-        mark = {"failed": "✗ ", "killed": "✗ killed ", "running": "… "}.get(a.outcome, "")
-        name = "" if a.channel in lane_of(a) else f"{a.channel} "
-        label = f"{mark}{name}#{a.attempt} {round(end_ms - start_ms)} ms"
+        label = bar_label(a, start_ms, end_ms, lane_of)
+        prev_end, on_left = label_end.get(i, LEFT), False  # the lane's last label, for the gap's
         out.append(
             f"<rect class='bar' data-channel='{a.channel}' data-attempt='{a.attempt}' "
             f"data-outcome='{a.outcome}' data-pid='{a.pid}' "
@@ -188,30 +204,29 @@ def render_svg(
             f"<title>{escape(a.channel)} attempt {a.attempt} (pid {a.pid}): {a.outcome} "
             f"{escape(a.error or '')}</title></rect>"
         )
-        width = CHAR_W * len(label)
-        if x1 - x0 > width + 8 and a.outcome == "sent":  # on the bar, in the ink that bar needs
-            on = INK_ON.get(colour, "#000000")
-            out.append(
-                f"<text x='{(x0 + x1) / 2:.1f}' y='{mid(i)}' text-anchor='middle' data-on='{colour}' "
-                f"{fill(on)}>{escape(label)}</text>"
+        short = bar_label(a, start_ms, end_ms, lane_of, short=True)
+        placed = place_label((label, short), x0, x1, a.outcome == "sent", prev_end)
+        if placed is not None:
+            text, lx, anchor, label_end[i] = placed
+            on_left = anchor == "end"
+            ink = (
+                f"data-on='{colour}' {fill(INK_ON.get(colour, '#000000'))}"  # on the bar
+                if anchor == "middle"
+                else fill(INK)
             )
-        elif x1 + 4 + width <= WIDTH - 2:  # right of the bar
             out.append(
-                f"<text x='{x1 + 4:.1f}' y='{mid(i)}' text-anchor='start' {fill(INK)}>{escape(label)}</text>"
-            )
-        else:  # no room to its right: left of the bar
-            out.append(
-                f"<text x='{x0 - 4:.1f}' y='{mid(i)}' text-anchor='end' {fill(INK)}>{escape(label)}</text>"
+                f"<text x='{lx:.1f}' y='{mid(i)}' text-anchor='{anchor}' {ink}>{escape(text)}</text>"
             )
         key = (lane_of(a), a.channel)
         before = last_of.get(key)
         if before is not None and before.ended is not None:
             gap_ms = (a.started - before.ended) * 1000
-            if gap_ms > 50:
+            gap = "" if on_left else gap_label(gap_ms, x0 - 4 - max(LEFT, prev_end + 6))
+            if gap:
                 out.append(
                     f"<text class='retry-gap' data-channel='{a.channel}' x='{x0 - 4:.1f}' "
                     f"y='{mid(i) - 10}' text-anchor='end' "
-                    f"font-style='italic' {fill(INK2)}>retry after {round(gap_ms)} ms</text>"
+                    f"font-style='italic' {fill(INK2)}>{gap}</text>"
                 )
         last_of[key] = a
 
@@ -223,7 +238,7 @@ def render_svg(
             f"<g class='retry-wait' data-channel='{channel}' data-attempt='{a.attempt + 1}'>"
             f"<line x1='{xa:.1f}' y1='{mid(i) - 4}' x2='{max(xn, xa + 2):.1f}' "
             f"y2='{mid(i) - 4}' {stroke(ERROR)} stroke-dasharray='2 3'/>"
-            f"<text x='{max(xn, xa + 2):.1f}' y='{mid(i) + 8}' text-anchor='end' "
+            f"<text x='{max(xn, xa + 2):.1f}' y='{mid(i) + 12}' text-anchor='end' "
             f"font-style='italic' {fill(ERROR)}>"
             f"↻ retry #{a.attempt + 1} due in {left:.1f} s</text></g>"
         )
@@ -233,8 +248,8 @@ def render_svg(
         if m.until is not None:
             ux = x((min(m.until, shown_now) - t0) * 1000)
             out.append(
-                f"<rect class='outage' x='{mx:.1f}' y='{TOP - 4}' "
-                f"width='{max(ux - mx, 1):.1f}' height='{bottom - TOP + 4}' "
+                f"<rect class='outage' x='{mx:.1f}' y='{top - 4}' "
+                f"width='{max(ux - mx, 1):.1f}' height='{bottom - top + 4}' "
                 f"fill='{FAILED_FILL}' fill-opacity='0.12' data-ms='{round((min(m.until, now) - m.t) * 1000)}'/>"
             )
         width = CHAR_W * len(m.label)
@@ -242,17 +257,17 @@ def render_svg(
         lx = min(lx, WIDTH - 2 - width)
         label_ends.append(lx + width)
         out.append(
-            f"<g class='mark'><line x1='{mx:.1f}' y1='{TOP - 4}' x2='{mx:.1f}' y2='{bottom}' "
+            f"<g class='mark'><line x1='{mx:.1f}' y1='{top - 4}' x2='{mx:.1f}' y2='{bottom}' "
             f"{stroke(m.colour)} stroke-width='2'/>"
-            f"<text x='{lx:.1f}' y='{TOP - 6}' font-weight='bold' {fill(INK)}>{escape(m.label)}</text></g>"
+            f"<text x='{lx:.1f}' y='{top - 6}' font-weight='bold' {fill(INK)}>{escape(m.label)}</text></g>"
         )
     if total_ms is not None:
         text = f"{total_label}: {total_ms} ms"
         tx = max(x(total_ms) - 4, LEFT + CHAR_W * len(text))
         out.append(
-            f"<line class='done' x1='{x(total_ms):.1f}' y1='{TOP - 6}' x2='{x(total_ms):.1f}' "
+            f"<line class='done' x1='{x(total_ms):.1f}' y1='{top - 6}' x2='{x(total_ms):.1f}' "
             f"y2='{bottom}' {stroke(INK)} stroke-dasharray='4 3'/>"
-            f"<text class='total' x='{tx:.1f}' y='{TOP - 18 if marks else TOP - 8}' "
+            f"<text class='total' x='{tx:.1f}' y='{top - 22 if marks else top - 8}' "
             f"text-anchor='end' {fill(INK)}>{escape(text)}</text>"
         )
     out.append("</svg>")

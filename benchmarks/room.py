@@ -166,7 +166,10 @@ def main() -> int:
     wall = time.monotonic() - began
     sampler.stop.set()
     events = stored_events(folder, rows)
-    time.sleep(3)  # the page's last poll
+    checked = {r["learner"] for r in rows if r.get("checked")}
+    until = time.monotonic() + 60  # a ✓ that takes longer than this is counted as never shown
+    while not checked <= set(page.seen) and time.monotonic() < until:
+        time.sleep(0.2)
     page.stop.set()
     page.join(30)
     for row in rows:
@@ -232,6 +235,12 @@ def main() -> int:
     print(
         f"  machine at peak: CPU {sampler.cpu_peak:.0f} %, memory {sampler.mem_peak_mb:,.0f} MB "
         f"({sampler.mem_peak_mb - sampler.base_mb:,.0f} MB over the {sampler.base_mb:,.0f} MB before)"
+    )
+    split = sampler.cpu_by_kind()
+    print(
+        "  CPU seconds by kind of process: "
+        + ", ".join(f"{k} {v:,.0f}" for k, v in split.items())
+        + f" (of {wall * (os.cpu_count() or 1):,.0f} core-seconds)"
     )
     for r in rows:
         if r.get("error"):

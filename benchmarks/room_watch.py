@@ -29,20 +29,53 @@ class Sampler(threading.Thread):
         self.cpu_peak = self.mem_peak_mb = 0.0
         self.base_mb = psutil.virtual_memory().used / 2**20
         self.learner_peak_mb: dict[str, float] = dict.fromkeys(names, 0.0)
+        self.cpu_s: dict[int, tuple[str, float]] = {}  # pid -> (kind, CPU seconds while sampled)
+        self.cpu_before: dict[int, float] = {}  # what a process had used before sampling began
+        self.first = True
         psutil.cpu_percent()
+
+    def cpu_by_kind(self) -> dict[str, float]:
+        """CPU seconds each kind of process used while sampled, most first."""
+        total: dict[str, float] = {}
+        for what, used in self.cpu_s.values():
+            total[what] = total.get(what, 0.0) + used
+        return dict(sorted(total.items(), key=lambda kv: -kv[1]))
 
     def run(self) -> None:
         while not self.stop.wait(0.5):
             self.cpu_peak = max(self.cpu_peak, psutil.cpu_percent())
             self.mem_peak_mb = max(self.mem_peak_mb, psutil.virtual_memory().used / 2**20)
             rss: dict[str, float] = {}
-            for p in psutil.process_iter(["username", "memory_info"]):
+            for p in psutil.process_iter(["username", "memory_info", "cmdline", "cpu_times"]):
                 user = p.info["username"] or ""
                 if p.info["memory_info"] is not None:
                     rss[user] = rss.get(user, 0.0) + p.info["memory_info"].rss / 2**20
+                if p.info["cpu_times"] is not None:
+                    used = p.info["cpu_times"].user + p.info["cpu_times"].system
+                    before = self.cpu_before.setdefault(p.pid, used if self.first else 0.0)
+                    self.cpu_s[p.pid] = (kind(p.info["cmdline"] or [], p.pid), used - before)
+            self.first = False
             for name in self.names:
                 mine = rss.get(users.system_name(name), 0.0)
                 self.learner_peak_mb[name] = max(self.learner_peak_mb[name], mine)
+
+
+def kind(cmdline: list[str], pid: int) -> str:
+    """What a process is, for the CPU split: the room's own kinds, else "other"."""
+    if pid == os.getpid():
+        return "the benchmark: learners' clients, the page's driver"
+    line = " ".join(cmdline)
+    for what, marks in (
+        ("legacy servers", ("resonate serve", "resonate-legacy")),
+        ("workers", ("lab.clusters.worker",)),
+        ("kernels", ("ipykernel",)),
+        ("learners' Jupyter servers", ("jupyterhub-singleuser", "jupyter-labhub")),
+        ("hub, proxy, room service", ("jupyterhub", "configurable-http-proxy", "room.progress")),
+        ("chromium", ("chrom",)),
+    ):
+        if any(m in line for m in marks):
+            return what
+    return "other"
 
 
 class Page(threading.Thread):

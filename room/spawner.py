@@ -18,6 +18,7 @@ from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 from traitlets import Unicode
 
 from room import users
+from room.processes import own_port
 
 
 class RoomSpawner(LocalProcessSpawner):
@@ -59,6 +60,7 @@ class RoomSpawner(LocalProcessSpawner):
 
     async def start(self) -> object:
         users.ensure(self.user.name)
+        self.port = own_port(pwd.getpwnam(self.system_name).pw_uid)
         return await super().start()
 
     async def move_certs(self, paths: dict[str, str]) -> dict[str, str]:  # no internal SSL here

@@ -46,6 +46,18 @@ def test_three_learners_each_alone_on_the_machine(hub: dict) -> None:
         assert f["fan_out_wall_ms"] < 0.8 * 950 and f["push_attempts"] == 2, (name, f)
         assert f["kills"] == 1, (name, f)
 
+    # Each learner's server is on a port of their own, below the ephemeral ports another
+    # process may bind at random (room.spawner.own_port: a 30-learner run lost one to that).
+    from room.processes import RESERVED
+
+    ports = {}
+    for p in psutil.process_iter(["username", "cmdline"]):
+        user, line = p.info["username"] or "", " ".join(p.info["cmdline"] or [])
+        if user.startswith("jupyter-test-") and "jupyterhub-singleuser" in line:
+            url = p.environ().get("JUPYTERHUB_SERVICE_URL", "")
+            ports[user] = int(url.rsplit(":", 1)[1].split("/")[0])
+    assert len(set(ports.values())) == 3 and set(ports.values()) <= set(RESERVED), ports
+
     # The admin sees the room; each learner is a Unix user with a 0700 home.
     names = {u["name"] for u in admin(hub, "/users").json()}
     assert {"test-ada", "test-bo", "test-cy"} <= names

@@ -21,7 +21,7 @@ from channels import CHANNELS
 from lab.checks.exercises import EXERCISES
 from lab.servers.legacy import CLAIM_TIMEOUT_S
 from lab.servers.processes import alive
-from tests.conftest import ROOT
+from tests.conftest import ROOT, needs_server09
 from tests.lessons import NOTEBOOKS, execute
 
 
@@ -70,6 +70,7 @@ def test_lessons_are_committed_without_outputs() -> None:
         ), name
 
 
+@needs_server09  # built beside the first tests in CI: waited for
 def test_welcome(tmp_path: Path) -> None:
     found = execute(
         "00_welcome.ipynb",
@@ -580,6 +581,7 @@ print(json.dumps({
     assert found["left"] == [0, []], found["left"]
 
 
+@needs_server09  # built beside the first tests in CI: waited for
 def test_todays_sdk_lesson_measures_the_port_on_resonate_sdk_08(tmp_path: Path) -> None:
     found = execute(
         "08_todays_sdk.ipynb",

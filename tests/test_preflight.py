@@ -7,7 +7,7 @@ import socket
 import subprocess
 import time
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, needs_server09
 
 
 def preflight(*args: str, **env: str) -> tuple[subprocess.CompletedProcess, float]:
@@ -23,6 +23,7 @@ def preflight(*args: str, **env: str) -> tuple[subprocess.CompletedProcess, floa
     return done, time.monotonic() - began
 
 
+@needs_server09  # every row ✓: built beside the first tests in CI, waited for
 def test_preflight_passes_here_within_a_minute() -> None:
     done, took = preflight("--port", str(free_port()))
     assert done.returncode == 0, done.stdout + done.stderr

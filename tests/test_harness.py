@@ -67,7 +67,10 @@ def test_a_guess_of_a_runs_time_is_judged_on_the_order_or_on_its_channels(
     slowest = max(fan.channel_ms().values())
     assert slowest <= channels_ran_ms(fan) < 0.6 * sum(fan.channel_ms().values())
     assert guess_ok(sum(ms.values()), seq) and not guess_ok(max(ms.values()), seq)
-    assert guess_ok(slowest, fan) and not guess_ok(sum(ms.values()), fan)
+    # The sequential model of this very order: its own channels added up. (The other order's
+    # sum, measured at another moment, is not it: CI's load once stretched this order's
+    # slowest channel to 769 ms, and the other order's 964 ms sum came within 20 %.)
+    assert guess_ok(slowest, fan) and not guess_ok(sum(fan.channel_ms().values()), fan)
     check(max(ms.values()), seq)
     said = capsys.readouterr().out
     assert said.count("\n") == 1 and "the channels ran" in said and "✗" in said, said

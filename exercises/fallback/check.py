@@ -240,8 +240,7 @@ class Fallback(Exercise):
     def _healthy(self, trial: Trial) -> list[Criterion]:
         run = trial.run
         sms = _sms_by_the_end(trial)
-        result = run.result
-        n = result.get("channels_notified") if isinstance(result, dict) else None
+        n = _notified(run)
         return [
             Criterion(
                 sms == 1 and n == 4,

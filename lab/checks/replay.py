@@ -38,6 +38,15 @@ class Replayed:
     error: str | None  # what the replayed workflow raised, if it did
 
 
+def waited(run: Any, timeout: float = TIMEOUT_S) -> str | None:
+    """Wait for a replayed order; what it raised, in a line for the learner, or None."""
+    try:
+        run.wait(timeout)
+    except Exception as e:  # noqa: BLE001 - said to the learner, with the ids it used
+        return f"{type(e).__name__}: {str(e)[:160]}"
+    return None
+
+
 def prepare(fn: Any, event: dict[str, Any], faults: Any, ledger: Path) -> Path | None:
     """The job, pickled now — before the first run adds to the kernel's memory; None if it
     cannot travel."""
@@ -116,13 +125,9 @@ def main(argv: list[str] | None = None) -> None:
     fn, event, faults, ledger = cloudpickle.loads(path.read_bytes())
     if not clock_moved():  # libfaketime did not load here: move the clocks it can name
         fn = on_another_day(fn)
-    lab, error = Lab(workers=4, server=False, ledger=Path(ledger)), None
+    lab = Lab(workers=4, server=False, ledger=Path(ledger))
     with ProviderCalls() as calls:
-        run = lab.start(event, workflow=fn, faults=faults)
-        try:
-            run.wait(TIMEOUT_S)
-        except Exception as e:  # noqa: BLE001 - said to the learner, with the ids it used
-            error = f"{type(e).__name__}: {str(e)[:160]}"
+        error = waited(lab.start(event, workflow=fn, faults=faults))
     found = {
         "ids": {c: sorted(ids) for c, ids in branch_ids(event["order_id"], lab.ledger).items()},
         "plain": calls.plain(event["order_id"]),

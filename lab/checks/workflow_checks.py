@@ -100,11 +100,8 @@ def _replay_here(answer: Answer, event: dict, faults: Any, replays: Any, timeout
     its channel calls are counted by the kernel's ``ProviderCalls``."""
     tomorrow = on_another_day(answer.fn)
     tomorrow.__name__ = f"{answer.name}_replayed_{next(_replays)}"  # its own registration
-    again, error = replays.start(event, workflow=tomorrow, faults=faults), None
-    try:
-        again.wait(min(30, timeout))
-    except Exception as e:  # noqa: BLE001 - said to the learner, with the ids it used
-        error = f"{type(e).__name__}: {str(e)[:160]}"
+    again = replays.start(event, workflow=tomorrow, faults=faults)
+    error = replay.waited(again, min(replay.TIMEOUT_S, timeout))
     return replay.Replayed(branch_ids(again.order_id, again.ledger), Counter(), error)
 
 
